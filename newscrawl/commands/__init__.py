@@ -1,0 +1,1 @@
+"""Scrapy CLI commands of newscrawl (COMMANDS_MODULE): `scrapy mirror`, …"""

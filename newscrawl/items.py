@@ -1,0 +1,71 @@
+"""The one item model of newscrawl: an archived finews article.
+
+Every field carries a description in its dataclass metadata; the README's schema table and
+later dataset manifests are generated from these, so the description is the documentation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+
+def _doc(text: str, default: Any = None) -> Any:
+    return field(default=default, metadata={"description": text})
+
+
+@dataclass
+class Article:
+    """One finews post, as archived. Handled everywhere through itemadapter."""
+
+    id: str | None = _doc(
+        "The article's numeric id: the last path segment of the post URL "
+        "(…/202204022332158234.html → 202204022332158234); the same digits as the share "
+        "link's infoCode (NW…) or the Eastmoney article id."
+    )
+    url: str | None = _doc(
+        "Canonical post URL on https://finews.withounder.com (the page's <link rel=canonical>)."
+    )
+    title: str | None = _doc("The post's title (its <h1>).")
+    site_published_at: str | None = _doc(
+        "The time the page shows (article:published_time), ISO 8601 with offset. Often 8 hours "
+        "late: the generator wrote Beijing times without an offset, which Jekyll read as UTC."
+    )
+    published_at: str | None = _doc(
+        "The best known publication time, ISO 8601 with offset (the share host's time when "
+        "known, else the page's)."
+    )
+    category: str | None = _doc(
+        "Media slug as the generator wrote it (from the post's back-link, e.g. "
+        "'21shijijingjibaodao  nancailicaitong'; else from the URL path)."
+    )
+    media: str | None = _doc("Media name: the post's tag without its trailing 新闻 (华夏时报新闻 → 华夏时报).")
+    tags: list[str] = field(
+        default_factory=list, metadata={"description": "Tags as the page shows them (JSON list)."}
+    )
+    digest: str | None = _doc("The blockquote lead of 东财滚动新闻 posts, else null.")
+    body_html: str | None = _doc(
+        "Article HTML only: no share autolink, no 返回… navigation, no digest blockquote "
+        "(unless the digest is all the post has)."
+    )
+    body_text: str | None = _doc("Plain text of body_html, one paragraph per line.")
+    source: str | None = _doc("X of the closing （文章来源：X） line when present, as the page has it.")
+    share_url: str | None = _doc(
+        "The share/original link: a NewsShare.html?infoCode=… page or an Eastmoney article URL."
+    )
+    share_id: str | None = _doc(
+        "The id the share host knows the article by: the infoCode (NW…) or the Eastmoney id."
+    )
+    fetched_at: str | None = _doc("When the post page was fetched, ISO 8601 UTC.")
+
+    @classmethod
+    def field_names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+    @classmethod
+    def descriptions(cls) -> dict[str, str]:
+        return {f.name: f.metadata["description"] for f in fields(cls)}
+
+
+# Fields whose change makes a stored article "changed"; fetched_at alone never does.
+CONTENT_FIELDS: tuple[str, ...] = tuple(n for n in Article.field_names() if n != "fetched_at")

@@ -1,0 +1,202 @@
+"""An HTTP/1.1 forward proxy on loopback that answers itself for the mirrored hostnames.
+
+Plain http arrives as absolute-form requests (`GET http://host/path`); https arrives as
+`CONNECT host:443`, after which the proxy speaks TLS with its own self-signed certificate
+and reads ordinary requests from the tunnel. Any other host is refused (HTTP 403) and
+logged: the mirror never connects anywhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from http import HTTPStatus
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from newscrawl.mirror import SHARE_HOSTS
+from newscrawl.mirror.http import SHARE_SHELL, Backend, MirrorResponse
+from newscrawl.mirror.tls import server_context
+from newscrawl.parsing.urls import SITE_HOSTS
+
+logger = logging.getLogger(__name__)
+_MAX_HEADER_LINES = 100
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    method: str
+    scheme: str
+    host: str
+    target: str
+    status: int
+
+
+class MirrorProxy:
+    """Serve `backend` for the site and share hosts; log every request in `requests`."""
+
+    def __init__(self, backend: Backend, hosts: Iterable[str] = (*SITE_HOSTS, *SHARE_HOSTS)) -> None:
+        self.backend = backend
+        self.hosts = frozenset(h.lower() for h in hosts)
+        self.requests: list[LoggedRequest] = []
+        self._tls: ssl.SSLContext | None = None
+        self._server: asyncio.AbstractServer | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self.port = 0
+
+    # --- running -----------------------------------------------------------------------
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
+        self._tls = server_context(sorted(self.hosts))
+        self._server = await asyncio.start_server(self._serve_connection, host, port, limit=2**20)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self.port
+
+    async def serve_forever(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        await self.start(host, port)
+        assert self._server is not None
+        async with self._server:
+            await self._server.serve_forever()
+
+    def start_in_thread(self, host: str = "127.0.0.1", port: int = 0) -> int:
+        """Run the proxy on its own event loop in a daemon thread; returns the port."""
+        ready = threading.Event()
+        self._loop = asyncio.new_event_loop()
+
+        def run() -> None:
+            assert self._loop is not None
+            asyncio.set_event_loop(self._loop)
+            self._loop.run_until_complete(self.start(host, port))
+            ready.set()
+            self._loop.run_forever()
+
+        self._thread = threading.Thread(target=run, name="newscrawl-mirror", daemon=True)
+        self._thread.start()
+        if not ready.wait(30):
+            raise RuntimeError("mirror did not start")
+        return self.port
+
+    def stop(self) -> None:
+        if self._loop is None:
+            return
+
+        async def shutdown() -> None:
+            if self._server is not None:
+                self._server.close()
+
+        asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join(10)
+        self._loop = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    # --- protocol ----------------------------------------------------------------------
+    async def _serve_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        tunnel_host: str | None = None
+        try:
+            while True:
+                head = await self._read_head(reader)
+                if head is None:
+                    break
+                method, target, headers = head
+                length = int(headers.get("content-length", "0") or 0)
+                if length:
+                    await reader.readexactly(length)
+                if method == "CONNECT":
+                    host = target.rsplit(":", 1)[0].strip("[]").lower()
+                    if host not in self.hosts:
+                        self._log(method, "https", host, target, 403)
+                        await self._write(writer, MirrorResponse.html("not mirrored", 403), close=True)
+                        break
+                    writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    await writer.drain()
+                    assert self._tls is not None
+                    await writer.start_tls(self._tls)
+                    tunnel_host = host
+                    continue
+                scheme, host, path = self._locate(target, headers, tunnel_host)
+                response = self._respond(method, scheme, host, path)
+                close = headers.get("connection", "").lower() == "close"
+                await self._write(writer, response, close=close, head_only=method == "HEAD")
+                if close:
+                    break
+        except (ConnectionError, asyncio.IncompleteReadError, ssl.SSLError, ValueError) as exc:
+            logger.debug("connection ended: %r", exc)
+        finally:
+            writer.close()
+
+    @staticmethod
+    async def _read_head(reader: asyncio.StreamReader) -> tuple[str, str, dict[str, str]] | None:
+        line = await reader.readline()
+        while line in (b"\r\n", b"\n"):
+            line = await reader.readline()
+        if not line:
+            return None
+        method, target, _version = line.decode("latin-1").split(" ", 2)
+        headers: dict[str, str] = {}
+        for _ in range(_MAX_HEADER_LINES):
+            raw = await reader.readline()
+            if raw in (b"\r\n", b"\n", b""):
+                break
+            name, _, value = raw.decode("latin-1").partition(":")
+            headers[name.strip().lower()] = value.strip()
+        return method.upper(), target, headers
+
+    @staticmethod
+    def _locate(target: str, headers: dict[str, str], tunnel_host: str | None) -> tuple[str, str, str]:
+        if target.startswith(("http://", "https://")):
+            parts = urlsplit(target)
+            path = parts.path or "/"
+            return parts.scheme, (parts.hostname or "").lower(), path + (f"?{parts.query}" if parts.query else "")
+        host = tunnel_host or headers.get("host", "").rsplit(":", 1)[0].lower()
+        return ("https" if tunnel_host else "http"), host, target
+
+    def _respond(self, method: str, scheme: str, host: str, target: str) -> MirrorResponse:
+        parts = urlsplit(target)
+        if host not in self.hosts:
+            response = MirrorResponse.html("not mirrored", 403)
+        elif method not in ("GET", "HEAD"):
+            response = MirrorResponse.html("method not allowed", 405)
+        elif host in SITE_HOSTS:
+            response = self.backend.site_page(unquote(parts.path))
+        else:
+            response = self._share(parts.path, parts.query)
+        self._log(method, scheme, host, target, response.status)
+        return response
+
+    def _share(self, path: str, query: str) -> MirrorResponse:
+        params = parse_qs(query)
+        if path.endswith("/NewsShare.html"):
+            return MirrorResponse.html(SHARE_SHELL)
+        if path.endswith("/NewsData/GetNewsText.do") and params.get("id"):
+            return self.backend.share_answer(params["id"][0])
+        return MirrorResponse.html("not found", 404)
+
+    def _log(self, method: str, scheme: str, host: str, target: str, status: int) -> None:
+        self.requests.append(LoggedRequest(method, scheme, host, target, status))
+        logger.debug("%s %s://%s%s -> %s", method, scheme, host, target, status)
+
+    @staticmethod
+    async def _write(
+        writer: asyncio.StreamWriter, response: MirrorResponse, close: bool = False, head_only: bool = False
+    ) -> None:
+        reason = HTTPStatus(response.status).phrase
+        lines = [
+            f"HTTP/1.1 {response.status} {reason}",
+            f"Content-Type: {response.content_type}",
+            f"Content-Length: {len(response.body)}",
+            "Server: newscrawl-mirror",
+            f"Connection: {'close' if close else 'keep-alive'}",
+            *(f"{k}: {v}" for k, v in response.headers.items()),
+        ]
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        if not head_only:
+            writer.write(response.body)
+        await writer.drain()

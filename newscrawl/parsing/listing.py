@@ -1,0 +1,69 @@
+"""Listing pages (the home page and /category/SLUG.html) and the Atom feed → post links."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+import lxml.etree
+import lxml.html
+
+from newscrawl.parsing import PageError
+from newscrawl.parsing.urls import PageKind, classify_url
+
+_ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    url: str
+    title: str | None
+    published: str | None
+
+
+def parse_listing(html: str, url: str) -> list[str]:
+    """Absolute URLs of the posts a home or category page lists, in page order.
+
+    Home and category pages link posts by relative paths inside the layout's <section>; the
+    category page of a slug with spaces lists nothing (Jekyll split the category).
+    """
+    if not html or not html.strip():
+        raise PageError("empty_page", url)
+    try:
+        doc = lxml.html.document_fromstring(html)
+    except (lxml.etree.ParserError, ValueError) as exc:
+        raise PageError("not_html", f"{url}: {exc}") from exc
+    links: list[str] = []
+    for href in doc.xpath("//section//li/a/@href"):
+        target = urljoin(url, href.strip())
+        if classify_url(target) is PageKind.POST and target not in links:
+            links.append(target)
+    return links
+
+
+def parse_feed(xml: bytes, url: str) -> list[FeedEntry]:
+    """Entries of the jekyll-feed Atom feed (the 10 newest posts), with absolute links."""
+    if not xml or not xml.strip():
+        raise PageError("empty_page", url)
+    parser = lxml.etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
+    try:
+        root = lxml.etree.fromstring(xml, parser=parser)
+    except lxml.etree.XMLSyntaxError as exc:
+        raise PageError("bad_feed", f"{url}: {exc}") from exc
+    if root is None or root.tag != f"{_ATOM}feed":
+        raise PageError("bad_feed", url)
+    entries = []
+    for entry in root.iter(f"{_ATOM}entry"):
+        link = entry.find(f"{_ATOM}link[@rel='alternate']")
+        if link is None:
+            link = entry.find(f"{_ATOM}link")
+        if link is None or not link.get("href"):
+            continue
+        entries.append(
+            FeedEntry(
+                url=urljoin(url, link.get("href").strip()),
+                title=(entry.findtext(f"{_ATOM}title") or "").strip() or None,
+                published=(entry.findtext(f"{_ATOM}published") or "").strip() or None,
+            )
+        )
+    return entries

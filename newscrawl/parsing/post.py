@@ -1,0 +1,183 @@
+"""Post pages → article fields.
+
+A post page is the site's `default` layout around the `post` layout:
+`<section><small>(GMT+8 …) date</small><h1>title</h1> content <small>tags: …</small></section>`.
+The content ends with an autolink paragraph to the share/original URL and a 返回… navigation
+paragraph; neither belongs to the article. See ../shared/finews/SITE.md for the variants.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+from lxml.etree import ParserError
+
+from newscrawl.parsing import PageError
+from newscrawl.parsing.text import html_to_text
+from newscrawl.parsing.urls import (
+    SITE_HOST,
+    article_id_from_url,
+    category_from_link,
+    category_from_post_url,
+    is_site_url,
+    share_id_from_url,
+)
+
+BEIJING = timezone(timedelta(hours=8))
+_SOURCE = re.compile(r"（文章来源：(.*?)）", re.S)
+_SHOWN_DATE = re.compile(r"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})")
+
+
+def parse_post(html: str, url: str) -> dict[str, Any]:
+    """Article fields of a post page. Raises PageError when the page holds no post at all.
+
+    Missing single fields (an empty title, no date) come back as None: deciding that such an
+    article is unusable is the validation pipeline's job, where it is counted.
+    """
+    if not html or not html.strip():
+        raise PageError("empty_page", url)
+    try:
+        doc = lxml.html.document_fromstring(html)
+    except (ParserError, ValueError) as exc:
+        raise PageError("not_html", f"{url}: {exc}") from exc
+    # The head's og:description carries the raw, unescaped post HTML, so stray post markup
+    # (share links, navigation) appears before the body: everything is read from the
+    # <section> that holds the <h1>.
+    sections = doc.xpath("//section[h1]")
+    if not sections:
+        raise PageError("no_layout", url)
+    section = sections[0]
+    h1 = section.find("h1")
+
+    content = _content_nodes(section, h1)
+    nav = [el for el in content if _is_navigation(el)]
+    share_links = [el for el in content if _autolink_href(el)]
+    body_nodes = [el for el in content if el not in nav and el not in share_links]
+    digest, body_nodes = _split_digest(body_nodes)
+
+    body_html = "".join(_outer_html(el) for el in body_nodes).strip()
+    back_href, back_text = _back_link(nav)
+    tags = [t.strip() for t in section.xpath("small[contains(., 'tags:')]/em/text()") if t.strip()]
+    share_url = _autolink_href(share_links[-1]) if share_links else None
+    sources = _SOURCE.findall(body_html)
+
+    return {
+        "id": article_id_from_url(url),
+        "url": _canonical_url(doc, url),
+        "title": (h1.text_content().strip() or None),
+        "site_published_at": _published_time(doc, section),
+        "category": (category_from_link(back_href, url) if back_href else None)
+        or category_from_post_url(url),
+        "media": _media(back_text, tags),
+        "tags": tags,
+        "digest": digest,
+        "body_html": body_html or None,
+        "body_text": html_to_text(body_html) or None,
+        "source": sources[-1].strip() if sources else None,
+        "share_url": share_url,
+        "share_id": share_id_from_url(share_url) if share_url else None,
+    }
+
+
+def _content_nodes(section: Any, h1: Any) -> list[Any]:
+    nodes: list[Any] = []
+    for el in h1.itersiblings():
+        if el.tag == "small" and "tags:" in el.text_content():
+            break
+        if isinstance(el.tag, str):
+            nodes.append(el)
+    return nodes
+
+
+def _outer_html(el: Any) -> str:
+    return lxml.html.tostring(el, encoding="unicode", with_tail=True)
+
+
+def _is_navigation(el: Any) -> bool:
+    return el.tag == "p" and any(
+        (a.text_content() or "").strip().startswith("返回") for a in el.iter("a")
+    )
+
+
+def _autolink_href(el: Any) -> str | None:
+    """The href of a paragraph that is nothing but an autolink to an off-site URL."""
+    if el.tag != "p" or (el.text or "").strip() or len(el) != 1 or el[0].tag != "a":
+        return None
+    a = el[0]
+    href = (a.get("href") or "").strip()
+    if (a.tail or "").strip() or not href.startswith(("http://", "https://")):
+        return None
+    if is_site_url(href) or a.text_content().strip() != href:
+        return None
+    return href
+
+
+def _split_digest(nodes: list[Any]) -> tuple[str | None, list[Any]]:
+    """东财滚动新闻 posts open with the digest as a blockquote; it is its own field.
+
+    When the digest is all the post has, it stays the body too, so no article is bodiless.
+    """
+    if not nodes or nodes[0].tag != "blockquote":
+        return None, nodes
+    digest = html_to_text(_outer_html(nodes[0])).replace("\n", "") or None
+    return digest, (nodes[1:] or nodes)
+
+
+def _back_link(nav: list[Any]) -> tuple[str | None, str | None]:
+    for p in nav:
+        for a in p.iter("a"):
+            text = (a.text_content() or "").strip()
+            if text.startswith("返回") and text != "返回首页":
+                return a.get("href"), text
+    return None, None
+
+
+def _media(back_text: str | None, tags: list[str]) -> str | None:
+    # The back-link text keeps the media name as the generator wrote it, double spaces and
+    # all; tags are split on whitespace by Jekyll, so they are only the fallback.
+    name = back_text[len("返回") :] if back_text else " ".join(tags)
+    name = name.removesuffix("新闻")
+    return name or None
+
+
+def _canonical_url(doc: Any, url: str) -> str:
+    for href in doc.xpath("//link[@rel='canonical']/@href"):
+        if href.strip():
+            return href.strip()
+    path = urlsplit(url).path
+    return urljoin(f"https://{SITE_HOST}/", path)
+
+
+def _published_time(doc: Any, section: Any) -> str | None:
+    candidates = list(doc.xpath("//meta[@property='article:published_time']/@content"))
+    candidates += [d for d in (_jsonld(doc).get("datePublished"),) if isinstance(d, str)]
+    for value in candidates:
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            continue
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=BEIJING)
+        return parsed.isoformat()
+    # Last resort: the layout's "(GMT+8, Asia/Shanghai, CST) YYYY-MM-DD HH:MM:SS" line.
+    for small in section.xpath("small[contains(., 'GMT+8')]"):
+        m = _SHOWN_DATE.search(small.text_content())
+        if m:
+            return datetime.fromisoformat(m[1]).replace(tzinfo=BEIJING).isoformat()
+    return None
+
+
+def _jsonld(doc: Any) -> dict[str, Any]:
+    for block in doc.xpath("//script[@type='application/ld+json']/text()"):
+        try:
+            data = json.loads(block)
+        except ValueError:
+            continue
+        if isinstance(data, dict):
+            return data
+    return {}

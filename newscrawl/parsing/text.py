@@ -1,0 +1,34 @@
+"""HTML fragment → plain text with paragraph breaks, and small text normalizers."""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+
+_BLOCK_TAGS = frozenset(
+    "p div br li ul ol h1 h2 h3 h4 h5 h6 blockquote tr table center pre section article hr".split()
+)
+# U+3000 (ideographic space) indents Chinese paragraphs; nbsp comes from &nbsp; runs.
+_INLINE_SPACE = re.compile(r"[ \t\r\f\v\u00a0\u3000\u2002\u2003\u2009\u200b]+")
+
+
+def normalize_space(text: str) -> str:
+    """Collapse runs of blanks (including U+3000 and nbsp) to one space and trim."""
+    return _INLINE_SPACE.sub(" ", text).strip()
+
+
+def html_to_text(html: str | None) -> str:
+    """Plain text of an HTML fragment: one line per block, blank-only lines dropped."""
+    if not html or not html.strip():
+        return ""
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    for bad in root.xpath(".//script|.//style"):
+        bad.drop_tree()
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.tag.lower() in _BLOCK_TAGS:
+            el.tail = "\n" + (el.tail or "")
+            if el.tag.lower() != "br":
+                el.text = "\n" + (el.text or "")
+    lines = (normalize_space(line) for line in root.text_content().split("\n"))
+    return "\n".join(line for line in lines if line)

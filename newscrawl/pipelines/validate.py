@@ -1,0 +1,48 @@
+"""Drop articles that cannot be archived: no numeric id, no URL, no title, no date."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.statscollectors import StatsCollector
+
+
+class ValidateArticlePipeline:
+    def __init__(self, stats: StatsCollector) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ValidateArticlePipeline:
+        return cls(crawler.stats)
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        reason = problem(adapter)
+        if reason:
+            self.stats.inc_value(f"newscrawl/validate/{reason}")
+            raise DropItem(f"{reason}: {adapter.get('url')}")
+        return item
+
+
+def problem(adapter: ItemAdapter) -> str | None:
+    """The first reason an article is unusable, as a stats key; None when it is fine."""
+    article_id = adapter.get("id")
+    # The site's own news (/sitenews/…/init.html) is a post without an article id.
+    if not article_id or not str(article_id).isdigit():
+        return "missing_id"
+    if not adapter.get("url"):
+        return "missing_url"
+    if not (adapter.get("title") or "").strip():
+        return "missing_title"
+    published = adapter.get("site_published_at")
+    if not published:
+        return "missing_date"
+    try:
+        datetime.fromisoformat(published)
+    except ValueError:
+        return "bad_date"
+    return None

@@ -1,0 +1,55 @@
+"""Scrapy settings for newscrawl, and the NEWSCRAWL_* settings of its own components.
+
+Defaults are polite to the live site; offline mirror runs (demo, tests, bench) override the
+throttling on the command line, never in spider code.
+"""
+
+from newscrawl import __version__
+
+BOT_NAME = "newscrawl"
+SPIDER_MODULES = ["newscrawl.spiders"]
+NEWSPIDER_MODULE = "newscrawl.spiders"
+COMMANDS_MODULE = "newscrawl.commands"
+
+# --- Politeness (the live site is a small GitHub Pages site) -------------------------------
+# Where operators can reach us; named in the User-Agent.
+NEWSCRAWL_CONTACT_URL = "https://github.com/newscrawl/newscrawl"
+USER_AGENT = f"newscrawl/{__version__} (+{NEWSCRAWL_CONTACT_URL})"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.25
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+RETRY_TIMES = 3
+DOWNLOAD_TIMEOUT = 30
+
+# --- Item pipelines: validate -> clean -> store -> append -----------------------------------
+ITEM_PIPELINES = {
+    "newscrawl.pipelines.validate.ValidateArticlePipeline": 100,
+    "newscrawl.pipelines.clean.CleanArticlePipeline": 200,
+    "newscrawl.pipelines.store.StoreArticlePipeline": 500,
+    "newscrawl.pipelines.jsonl.AppendJsonlPipeline": 600,
+}
+
+EXTENSIONS = {
+    "newscrawl.report.RunReportExtension": 500,
+}
+
+# SQLite archive (sqlite-utils); table `articles`, primary key `id`.
+NEWSCRAWL_DB = "data/newscrawl.db"
+# JSONL gets one line per article that is new or changed in the archive.
+NEWSCRAWL_JSONL = "data/articles.jsonl"
+# JSON written when a crawl ends: finish reason and all stats (empty disables it).
+NEWSCRAWL_REPORT = "data/last-run.json"
+
+# Dropped items are expected (pages without articles); log them without warnings.
+DEFAULT_DROPITEM_LOG_LEVEL = "INFO"
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"
+
+# Scheduled crawls need no interactive consoles listening on ports.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
