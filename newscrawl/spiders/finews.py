@@ -4,12 +4,12 @@
 
 The site links few of its ~2,000 category pages, and posts whose category holds a space are
 missing from their own category page, so the spider requests /category/SLUG.html for every
-category it learns of (from post URLs and back-links) and reads the home page and feed too.
+category it learns of (from each post's back-link, else its URL path) and reads the home page and feed too.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime, timezone
 from typing import Any
 
@@ -25,7 +25,6 @@ from newscrawl.parsing.urls import (
     SITE_HOSTS,
     SITE_ROOT,
     PageKind,
-    category_from_post_url,
     category_page_url,
     classify_url,
     feed_url,
@@ -109,17 +108,13 @@ class FinewsSpider(scrapy.Spider):
             return
         yield from self._follow_posts(links)
 
-    def _follow_posts(self, urls: Any) -> Iterator[scrapy.Request]:
+    def _follow_posts(self, urls: Iterable[str]) -> Iterator[scrapy.Request]:
+        # Category pages are learned from the posts themselves (parse_post): a URL path is
+        # lowercased and split by Jekyll, so a guess from it would often 404.
         for url in urls:
             request = self.request_for(url)
-            if request is None:
-                continue
-            yield request
-            category = category_from_post_url(url)
-            # A multi-segment path is a category Jekyll split (and lowercased); its real slug
-            # comes from the post's back-link instead of a guess that would 404.
-            if category and " " not in category:
-                yield self._category_request(category, url)
+            if request is not None:
+                yield request
 
     def _category_request(self, slug: str, base_url: str) -> scrapy.Request:
         return scrapy.Request(
