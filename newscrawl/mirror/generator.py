@@ -157,7 +157,7 @@ class GeneratedSite:
         if path == "/feed.xml":
             return MirrorResponse(200, self._feed().encode("utf-8"), "application/xml")
         if path.startswith("/category/") and path.endswith(".html"):
-            return MirrorResponse.html(self._category(path[len("/category/"):-len(".html")]))
+            return self._category(path[len("/category/"):-len(".html")])
         article = self.by_path.get(path)
         if article is None:
             return MirrorResponse.html(render.not_found_page(), 404)
@@ -217,13 +217,16 @@ class GeneratedSite:
         return render.feed(entries, NEWEST)
 
     @lru_cache(maxsize=256)
-    def _category(self, slug: str) -> str:
-        known = {s: m for m, s in (*MEDIA, EMNEWS)}
-        # Jekyll split categories with spaces, so their own page lists nothing; planted pages
-        # are listed on their category page so that a crawl meets them.
-        posts = [(a.path, a.title) for a in self.live if a.slug == slug and " " not in slug]
-        tag = f"{known[slug]}新闻" if slug in known else None
-        return render.category_page(slug, f"{known.get(slug, slug)}新闻", tag, posts)
+    def _category(self, slug: str) -> MirrorResponse:
+        names = {s: m for m, s in (*MEDIA, EMNEWS)}
+        # A page exists for every media slug and for every word of a slug with spaces; Jekyll
+        # split such categories, so their own page lists nothing and each word's page lists
+        # them. Planted pages are listed on their category page so that a crawl meets them.
+        if slug not in names and slug not in {w for s in names for w in s.split()}:
+            return MirrorResponse.html(render.not_found_page(), 404)
+        posts = [(a.path, a.title) for a in self.live if " " not in slug and slug in a.slug.split()]
+        tag = f"{names[slug]}新闻" if slug in names else slug
+        return MirrorResponse.html(render.category_page(slug, f"{names.get(slug, slug)}新闻", tag, posts))
 
 
 _NAV = {

@@ -99,6 +99,17 @@ def category_page_url(slug: str, base_url: str = SITE_ROOT) -> str:
     return safe_url_string(urljoin(base_url, f"/category/{slug}.html"))
 
 
+def category_pages_for(slug: str) -> list[str]:
+    """Category pages that may list a post of this category.
+
+    Jekyll splits a category with spaces into one category per word, so the post is missing
+    from its own page but listed on the page of each word that has one (e.g. the media
+    `21shijijingjibaodao` for `21shijijingjibaodao  nancailicaitong`).
+    """
+    words = slug.split()
+    return [slug, *words] if len(words) > 1 else [slug]
+
+
 def feed_url(base_url: str = SITE_ROOT) -> str:
     return urljoin(base_url, "/feed.xml")
 

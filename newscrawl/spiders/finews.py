@@ -26,6 +26,7 @@ from newscrawl.parsing.urls import (
     SITE_ROOT,
     PageKind,
     category_page_url,
+    category_pages_for,
     classify_url,
     feed_url,
 )
@@ -87,7 +88,8 @@ class FinewsSpider(scrapy.Spider):
         fetched_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         yield Article(**fields, published_at=fields["site_published_at"], fetched_at=fetched_at)
         if fields["category"]:
-            yield self._category_request(fields["category"], response.url)
+            for slug in category_pages_for(fields["category"]):
+                yield self._category_request(slug, response.url)
 
     def on_error(self, failure: Failure) -> None:
         kind = type(failure.value).__name__

@@ -1,0 +1,66 @@
+"""Run `scrapy crawl` through a mirror, as a user would: a child process with the proxy set.
+
+Used by the demo, the tests and the benchmark. The spider gets no mirror-specific argument:
+only the standard proxy variables and the throttle-free settings of MIRROR_CRAWL_SETTINGS.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from newscrawl.mirror import MIRROR_CRAWL_SETTINGS
+
+
+@dataclass
+class CrawlResult:
+    returncode: int
+    report: dict[str, Any]
+    log: str
+    peak_rss_kb: int = 0
+
+    @property
+    def stats(self) -> dict[str, Any]:
+        return self.report.get("stats", {})
+
+    def newscrawl_stats(self) -> dict[str, int]:
+        return {k: v for k, v in self.stats.items() if k.startswith("newscrawl/")}
+
+
+def crawl_through_mirror(
+    proxy_url: str,
+    out_dir: Path,
+    spider: str = "finews",
+    spider_args: dict[str, str] | None = None,
+    settings: dict[str, str] | None = None,
+    log_file: Path | None = None,
+) -> CrawlResult:
+    """Crawl with the archive, JSONL and report in `out_dir`; returns the report and log."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report_path = out_dir / "last-run.json"
+    all_settings = {
+        **MIRROR_CRAWL_SETTINGS,
+        "NEWSCRAWL_DB": str(out_dir / "newscrawl.db"),
+        "NEWSCRAWL_JSONL": str(out_dir / "articles.jsonl"),
+        "NEWSCRAWL_REPORT": str(report_path),
+        **(settings or {}),
+    }
+    cmd = [sys.executable, "-m", "scrapy", "crawl", spider]
+    for key, value in all_settings.items():
+        cmd += ["-s", f"{key}={value}"]
+    for key, value in (spider_args or {}).items():
+        cmd += ["-a", f"{key}={value}"]
+    env = {k: v for k, v in os.environ.items() if k.lower() not in ("no_proxy", "all_proxy")}
+    env.update(http_proxy=proxy_url, https_proxy=proxy_url, SCRAPY_SETTINGS_MODULE="newscrawl.settings")
+    report_path.unlink(missing_ok=True)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=Path(__file__).parents[2])
+    log = proc.stdout + proc.stderr
+    if log_file is not None:
+        log_file.write_text(log, encoding="utf-8")
+    report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else {}
+    return CrawlResult(proc.returncode, report, log)
