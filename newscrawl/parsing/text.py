@@ -10,11 +10,11 @@ _BLOCK_TAGS = frozenset(
     "p div br li ul ol h1 h2 h3 h4 h5 h6 blockquote tr table center pre section article hr".split()
 )
 # U+3000 (ideographic space) indents Chinese paragraphs; nbsp comes from &nbsp; runs.
-_INLINE_SPACE = re.compile(r"[ \t\r\f\v\u00a0\u3000\u2002\u2003\u2009\u200b]+")
+_INLINE_SPACE = re.compile(r"[ \t\n\r\f\v\u00a0\u3000\u2002\u2003\u2009\u200b]+")
 
 
 def normalize_space(text: str) -> str:
-    """Collapse runs of blanks (including U+3000 and nbsp) to one space and trim."""
+    """Collapse runs of white space (newlines, U+3000 and nbsp too) to one space and trim."""
     return _INLINE_SPACE.sub(" ", text).strip()
 
 

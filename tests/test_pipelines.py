@@ -1,0 +1,37 @@
+"""Validation and the basic clean: what is dropped, with which reason, and what is tidied."""
+
+from __future__ import annotations
+
+from itemadapter import ItemAdapter
+
+from newscrawl.items import Article
+from newscrawl.pipelines.clean import CleanArticlePipeline
+from newscrawl.pipelines.validate import problem
+
+
+def _article(**fields: object) -> Article:
+    base = dict(id="202112082206672930", url="https://finews.withounder.com/emnews/2021/12/08/202112082206672930.html",
+                title="离岸人民币升至新高", site_published_at="2021-12-08T18:46:18+08:00")
+    return Article(**{**base, **fields})
+
+
+def test_complete_article_passes() -> None:
+    assert problem(ItemAdapter(_article())) is None
+
+
+def test_reasons_name_the_first_missing_field() -> None:
+    assert problem(ItemAdapter(_article(id=None))) == "missing_id"
+    assert problem(ItemAdapter(_article(id="init"))) == "missing_id"
+    assert problem(ItemAdapter(_article(title="  "))) == "missing_title"
+    assert problem(ItemAdapter(_article(site_published_at=None))) == "missing_date"
+    assert problem(ItemAdapter(_article(site_published_at="2021-13-40"))) == "bad_date"
+
+
+def test_clean_normalizes_title_and_tags_and_empties() -> None:
+    item = _article(title="  离岸人民币\u3000升至\n新高 ", tags=[" 东财滚动新闻 ", ""], digest="  ",
+                    category="21shijijingjibaodao  nancailicaitong")
+    CleanArticlePipeline().process_item(item)
+    assert item.title == "离岸人民币 升至 新高"
+    assert item.tags == ["东财滚动新闻"]
+    assert item.digest is None
+    assert item.category == "21shijijingjibaodao  nancailicaitong"
