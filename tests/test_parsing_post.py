@@ -233,6 +233,26 @@ def test_emnews_post_id(blockquote):
     assert blockquote["id"] == "202205272398765432"
 
 
+def test_blockquote_only_post_keeps_the_digest_as_its_body():
+    # The first version of a 东财滚动新闻 post may hold nothing but the digest.
+    html = """<html><body><section>
+<small>(GMT+8, Asia/Shanghai, CST) 2022-05-27 13:42:10</small>
+<h1>储能板块午后拉升</h1>
+<blockquote>
+  <p>储能板块午后震荡拉升，多只个股涨停。</p>
+</blockquote>
+<p><a href="http://finance.eastmoney.com/news/1354,202205272398765432.html">http://finance.eastmoney.com/news/1354,202205272398765432.html</a></p>
+<p><a href="../emnews/">返回东财滚动新闻</a>
+<a href="../">返回首页</a></p>
+  <small>tags: <em>东财滚动新闻</em></small>
+</section></body></html>"""
+    fields = parse_post(html, BLOCKQUOTE_URL)
+    assert (fields["digest"], fields["body_text"]) == (
+        "储能板块午后震荡拉升，多只个股涨停。",
+        "储能板块午后震荡拉升，多只个股涨停。",
+    )
+
+
 # --- digest-only media post (shape C) --------------------------------------------------------
 
 

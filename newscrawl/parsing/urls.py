@@ -95,7 +95,7 @@ def category_from_link(href: str, base_url: str) -> str | None:
 
 
 def category_page_url(slug: str, base_url: str = SITE_ROOT) -> str:
-    """URL of a category's listing page; spaces and parentheses are percent-encoded."""
+    """URL of a category's listing page, with the spaces of split slugs percent-encoded."""
     return safe_url_string(urljoin(base_url, f"/category/{slug}.html"))
 
 
