@@ -54,22 +54,27 @@ def parse_post(html: str, url: str) -> dict[str, Any]:
     section = sections[0]
     h1 = section.find("h1")
 
-    content = _content_nodes(section, h1)
-    nav = [el for el in content if _is_navigation(el)]
-    share_links = [el for el in content if _autolink_href(el)]
-    body_nodes = [el for el in content if el not in nav and el not in share_links]
-    digest, body_nodes = _split_digest(body_nodes)
+    # Eastmoney body HTML is not always well-formed: an unclosed <div> can swallow the tags
+    # line, the share link and the navigation, so those are looked for at any depth.
+    tag_lines = section.xpath(".//small[starts-with(normalize-space(.), 'tags:')]")
+    tags = [t.strip() for t in (tag_lines[-1].xpath("em/text()") if tag_lines else []) if t.strip()]
+    content = [el for el in h1.itersiblings() if isinstance(el.tag, str) and el not in tag_lines]
+    nav = [p for el in content for p in el.iter("p") if _is_navigation(p)]
+    share_links = [p for el in content for p in el.iter("p") if _autolink_href(p)]
+    back_href, back_text = _back_link(nav)
+    share_url = _autolink_href(share_links[-1]) if share_links else _share_link(content)
+    for el in [*tag_lines, *nav, *share_links]:
+        el.drop_tree()
+    content = [el for el in content if el.getparent() is not None]
+    digest, body_nodes = _split_digest(content)
 
     body_html = "".join(_outer_html(el) for el in body_nodes).strip()
-    back_href, back_text = _back_link(nav)
-    tags = [t.strip() for t in section.xpath("small[contains(., 'tags:')]/em/text()") if t.strip()]
-    share_url = _autolink_href(share_links[-1]) if share_links else None
     sources = _SOURCE.findall(body_html)
 
     return {
         "id": article_id_from_url(url),
         "url": _canonical_url(doc, url),
-        "title": (h1.text_content().strip() or None),
+        "title": _title(doc, h1),
         "site_published_at": _published_time(doc, section),
         "category": (category_from_link(back_href, url) if back_href else None)
         or category_from_post_url(url),
@@ -84,14 +89,22 @@ def parse_post(html: str, url: str) -> dict[str, Any]:
     }
 
 
-def _content_nodes(section: Any, h1: Any) -> list[Any]:
-    nodes: list[Any] = []
-    for el in h1.itersiblings():
-        if el.tag == "small" and "tags:" in el.text_content():
-            break
-        if isinstance(el.tag, str):
-            nodes.append(el)
-    return nodes
+def _title(doc: Any, h1: Any) -> str | None:
+    # The layout prints the title raw into <h1>, so a title with "<" (P<E, 《<…>》) can turn
+    # into markup there; the JSON-LD headline holds the same title, JSON-escaped.
+    text = h1.text_content().strip()
+    if len(h1):
+        headline = _jsonld(doc).get("headline")
+        if isinstance(headline, str) and headline.strip():
+            return headline.strip()
+    return text or None
+
+
+def _share_link(content: list[Any]) -> str | None:
+    """The last link to a share page or an Eastmoney article, when no autolink paragraph has it."""
+    hrefs = [a.get("href", "").strip() for el in content for a in el.iter("a")]
+    links = [h for h in hrefs if h.startswith(("http://", "https://")) and not is_site_url(h)]
+    return next((h for h in reversed(links) if share_id_from_url(h)), None)
 
 
 def _outer_html(el: Any) -> str:
