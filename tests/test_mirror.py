@@ -134,3 +134,10 @@ def test_snapshot_resolves_paths_like_github_pages(tmp_path: Path) -> None:
     assert backend.site_page("/page").body == b"page"
     missing = backend.site_page("/../../etc/passwd")
     assert (missing.status, missing.body) == (404, b"gone")
+
+
+def test_some_generated_pages_are_served_in_gbk(small_site: GeneratedSite) -> None:
+    article = next(a for a in small_site.articles if a.gbk and not a.planted)
+    response = small_site.site_page(article.path)
+    assert response.content_type == "text/html; charset=gbk"
+    assert article.title in response.body.decode("gb18030")

@@ -1,7 +1,7 @@
 """A generated finews site, deterministic from a seed: 10 to 100,000 articles.
 
 Same URLs and HTML shapes as the real Jekyll build (render.py), the three content shapes,
-the real quirks (8-hour-late dates, split categories missing from their own category page,
+the real quirks (8-hour-late dates, a page in GBK, split categories missing from their own category page,
 raw og:description, 404ing back-links, entities, U+3000 indentation), share answers for
 every article, and planted bad pages that a correct crawl drops with a counted reason.
 `expected()` gives the fields a correct crawl archives for every valid article.
@@ -59,6 +59,7 @@ class GenArticle:
     nav: str
     planted: str | None = None
     full_text: list[str] = field(default_factory=list)
+    gbk: bool = False
 
     @property
     def shown(self) -> datetime:
@@ -122,7 +123,7 @@ class GeneratedSite:
         if rng.random() < 0.1:
             paragraphs = paragraphs + ["《<基加利修正案>》生效后，A&H股相关公司“双碳”布局加快。"]
         return GenArticle(article_id, published, rng.random() < 0.7, media, slug, shape, title, digest,
-                          paragraphs, source, share_url, share_id, nav, planted, full)
+                          paragraphs, source, share_url, share_id, nav, planted, full, gbk=i % 50 == 17)
 
     @cached_property
     def live(self) -> list[GenArticle]:
@@ -161,6 +162,10 @@ class GeneratedSite:
         article = self.by_path.get(path)
         if article is None:
             return MirrorResponse.html(render.not_found_page(), 404)
+        if article.gbk:
+            # A page in a legacy Chinese encoding, declared in the HTTP header: decoded right,
+            # it must archive exactly like its UTF-8 siblings.
+            return MirrorResponse(200, self._post_bytes(article.path), "text/html; charset=gbk")
         return MirrorResponse(200, self._post_bytes(article.path))
 
     def share_answer(self, share_id: str) -> MirrorResponse:
@@ -198,7 +203,7 @@ class GeneratedSite:
         page = render.post_page(title, a.path, shown, content, a.tags, _text(a.paragraphs[0]))
         if a.planted == "missing_date":
             page = page.replace("<small>(GMT+8, Asia/Shanghai, CST) </small>", "<small></small>")
-        data = page.encode("utf-8")
+        data = page.replace('<meta charset="UTF-8">', '<meta charset="gbk">').encode("gb18030") if a.gbk else page.encode()
         return data[: len(data) // 3] if a.planted == "truncated" else data
 
     def _home(self) -> str:
