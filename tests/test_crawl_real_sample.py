@@ -6,7 +6,6 @@ Runs wherever ../shared/finews exists (CI always has it).
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 

@@ -9,9 +9,9 @@ category it learns of (from each post's back-link, else its URL path) and reads 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator
-from datetime import datetime, timezone
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import scrapy
 from scrapy.http import Response, TextResponse
@@ -31,6 +31,8 @@ from newscrawl.parsing.urls import (
     feed_url,
 )
 from newscrawl.spiders import read_url_args
+
+T = TypeVar("T")
 
 
 class FinewsSpider(scrapy.Spider):
@@ -63,29 +65,21 @@ class FinewsSpider(scrapy.Spider):
 
     def parse_home(self, response: Response) -> Iterator[scrapy.Request]:
         yield scrapy.Request(feed_url(response.url), callback=self.parse_feed, errback=self.on_error)
-        yield from self._follow_listing(response)
+        yield from self.parse_category(response)
 
     def parse_category(self, response: Response) -> Iterator[scrapy.Request]:
-        yield from self._follow_listing(response)
+        links = self._parsed(response, lambda r: parse_listing(r.text, r.url))
+        yield from self._follow_posts(links or [])
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
-        try:
-            entries = parse_feed(response.body, response.url)
-        except PageError as exc:
-            self._drop_page(response, exc)
-            return
-        yield from self._follow_posts(e.url for e in entries)
+        entries = self._parsed(response, lambda r: parse_feed(r.body, r.url), needs_text=False)
+        yield from self._follow_posts(e.url for e in entries or [])
 
     def parse_post(self, response: Response) -> Iterator[Any]:
-        if not isinstance(response, TextResponse):
-            self._drop_page(response, PageError("not_html", response.url))
+        fields = self._parsed(response, lambda r: parse_post(r.text, r.url))
+        if fields is None:
             return
-        try:
-            fields = parse_post(response.text, response.url)
-        except PageError as exc:
-            self._drop_page(response, exc)
-            return
-        fetched_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
         yield Article(**fields, published_at=fields["site_published_at"], fetched_at=fetched_at)
         if fields["category"]:
             for slug in category_pages_for(fields["category"]):
@@ -99,16 +93,16 @@ class FinewsSpider(scrapy.Spider):
         self._count(f"fetch_error/{kind}")
         self.logger.warning("Fetch failed (%s): %s", kind, failure.request.url)
 
-    def _follow_listing(self, response: Response) -> Iterator[scrapy.Request]:
-        if not isinstance(response, TextResponse):
-            self._drop_page(response, PageError("not_html", response.url))
-            return
+    def _parsed(self, response: Response, parse: Callable[[Any], T], needs_text: bool = True) -> T | None:
+        """The parser's result, or None for a page that holds nothing (counted and logged)."""
         try:
-            links = parse_listing(response.text, response.url)
+            if needs_text and not isinstance(response, TextResponse):
+                raise PageError("not_html", response.url)
+            return parse(response)
         except PageError as exc:
-            self._drop_page(response, exc)
-            return
-        yield from self._follow_posts(links)
+            self._count(f"page_dropped/{exc.reason}")
+            self.logger.warning("Page dropped (%s): %s", exc.reason, response.url)
+            return None
 
     def _follow_posts(self, urls: Iterable[str]) -> Iterator[scrapy.Request]:
         # Category pages are learned from the posts themselves (parse_post): a URL path is
@@ -122,10 +116,6 @@ class FinewsSpider(scrapy.Spider):
         return scrapy.Request(
             category_page_url(slug, base_url), callback=self.parse_category, errback=self.on_error
         )
-
-    def _drop_page(self, response: Response, exc: PageError) -> None:
-        self._count(f"page_dropped/{exc.reason}")
-        self.logger.warning("Page dropped (%s): %s", exc.reason, response.url)
 
     def _count(self, event: str) -> None:
         self.crawler.stats.inc_value(f"newscrawl/{self.name}/{event}")
