@@ -53,7 +53,7 @@ class Archive:
         stored = self.get(record["id"])
         if stored is not None and all(stored.get(f) == record.get(f) for f in CONTENT_FIELDS):
             return "unchanged"
-        self.articles.upsert(record, pk="id", alter=True)
+        self.articles.upsert(record, pk="id")
         return "new" if stored is None else "changed"
 
     def count(self) -> int:
