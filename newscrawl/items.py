@@ -56,7 +56,9 @@ class Article:
     share_id: str | None = _doc(
         "The id the share host knows the article by: the infoCode (NW…) or the Eastmoney id."
     )
-    fetched_at: str | None = _doc("When the post page was fetched, ISO 8601 UTC.")
+    fetched_at: str | None = _doc(
+        "When the post page was fetched with this content, ISO 8601 UTC (an unchanged re-fetch keeps it)."
+    )
 
     @classmethod
     def field_names(cls) -> list[str]:

@@ -99,7 +99,8 @@ class GeneratedSite:
         seq = 2_200_000_000 + (n - i) * 97 + rng.randrange(97)
         article_id = f"{published:%Y%m%d}{seq:010d}"
         roll = rng.random()
-        shape = "A" if roll < 0.5 else ("B" if roll < 0.85 else "C")
+        # Planted pages go to 东财滚动新闻, whose category page every crawl learns of.
+        shape = "A" if roll < 0.5 or planted else ("B" if roll < 0.85 else "C")
         media, slug = EMNEWS if shape == "A" else rng.choice(MEDIA)
         title = make_title(rng)
         if rng.random() < 0.05:
