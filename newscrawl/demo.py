@@ -47,10 +47,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"   articles archived: {archive.count()} in total, "
           f"{stats.get('newscrawl/store/new', 0)} new, {stats.get('newscrawl/store/changed', 0)} changed, "
           f"{stats.get('newscrawl/store/unchanged', 0)} unchanged this run")
-    drops = {k.removeprefix("newscrawl/"): v for k, v in result.newscrawl_stats().items()
-             if not k.startswith(("newscrawl/store/", "newscrawl/jsonl/"))}
+    ours = {k.removeprefix("newscrawl/"): v for k, v in result.newscrawl_stats().items()}
+    drops = {k: v for k, v in ours.items() if k.startswith(("finews/page_dropped/", "validate/"))}
+    failed = {k: v for k, v in ours.items() if k.startswith("finews/fetch_error/")}
     print("   dropped, by reason:" + ("" if drops else " none"))
     for key, count in sorted(drops.items()):
+        print(f"     {key}: {count}")
+    # Category pages are requested for each word of a split category; most words have none.
+    print("   failed requests:" + ("" if failed else " none"))
+    for key, count in sorted(failed.items()):
         print(f"     {key}: {count}")
     print(f"4. Archive (SQLite): {args.out / 'newscrawl.db'}   table `articles`")
     print(f"   JSONL:            {args.out / 'articles.jsonl'}")

@@ -12,9 +12,8 @@ NEWSPIDER_MODULE = "newscrawl.spiders"
 COMMANDS_MODULE = "newscrawl.commands"
 
 # --- Politeness (the live site is a small GitHub Pages site) -------------------------------
-# Where operators can reach us; named in the User-Agent.
-NEWSCRAWL_CONTACT_URL = "https://github.com/newscrawl/newscrawl"
-USER_AGENT = f"newscrawl/{__version__} (+{NEWSCRAWL_CONTACT_URL})"
+# Names the project and where its operators can be reached; set your own for live crawls.
+USER_AGENT = f"newscrawl/{__version__} (+https://github.com/newscrawl/newscrawl)"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 4

@@ -39,6 +39,11 @@ MEDIA = (
 )
 EASTMONEY_HOSTS = ("finance", "stock", "hk", "futures", "mss")
 # Planted pages a correct crawl drops, with the reason it counts them under.
+# The site has a category page for each media slug, none for the words of a split slug;
+# a split slug none of whose words has a page is reachable only from the home page (5 newest
+# per tag) and the feed, as on the real site, so the generator keeps such media to 5 posts.
+PAGED = frozenset(slug for _, slug in (*MEDIA, EMNEWS))
+HOME_ONLY_LIMIT = 5
 PLANTED = {"missing_title": "missing_title", "missing_date": "missing_date", "no_layout": "no_layout",
            "truncated": "no_layout"}
 
@@ -82,6 +87,7 @@ class GeneratedSite:
     def __init__(self, articles: int = 300, seed: int = 1) -> None:
         self.seed = seed
         rng = random.Random(seed)
+        self._home_only_posts = 0
         step = timedelta(seconds=max(1, int(RETENTION.total_seconds()) // articles))
         self.articles = [self._article(rng, i, articles, NEWEST - step * i) for i in range(articles)]
         planted_rng = random.Random(seed + 1)
@@ -102,6 +108,9 @@ class GeneratedSite:
         # Planted pages go to 东财滚动新闻, whose category page every crawl learns of.
         shape = "A" if roll < 0.5 or planted else ("B" if roll < 0.85 else "C")
         media, slug = EMNEWS if shape == "A" else rng.choice(MEDIA)
+        while _home_only(slug) and self._home_only_posts >= HOME_ONLY_LIMIT:
+            media, slug = rng.choice(MEDIA)
+        self._home_only_posts += _home_only(slug)
         title = make_title(rng)
         if rng.random() < 0.05:
             title = title.replace("：", "&", 1) if "：" in title else title + " A&H"
@@ -227,14 +236,17 @@ class GeneratedSite:
 
     def _render_category(self, slug: str) -> MirrorResponse:
         names = {s: m for m, s in (*MEDIA, EMNEWS)}
-        # A page exists for every media slug and for every word of a slug with spaces; Jekyll
-        # split such categories, so their own page lists nothing and each word's page lists
-        # them. Planted pages are listed on their category page so that a crawl meets them.
-        if slug not in names and slug not in {w for s in names for w in s.split()}:
+        # Jekyll split categories with spaces, so their own page lists nothing and the page of
+        # each word that is itself a media slug lists them. Planted pages are listed on their
+        # category page so that a crawl meets them.
+        if slug not in PAGED:
             return MirrorResponse.html(render.not_found_page(), 404)
         posts = [(a.path, a.title) for a in self.live if " " not in slug and slug in a.slug.split()]
-        tag = f"{names[slug]}新闻" if slug in names else slug
-        return MirrorResponse.html(render.category_page(slug, f"{names.get(slug, slug)}新闻", tag, posts))
+        return MirrorResponse.html(render.category_page(slug, f"{names[slug]}新闻", f"{names[slug]}新闻", posts))
+
+
+def _home_only(slug: str) -> bool:
+    return " " in slug and not any(word in PAGED for word in slug.split())
 
 
 _NAV = {

@@ -24,6 +24,12 @@ from newscrawl.parsing.urls import SITE_HOSTS
 
 logger = logging.getLogger(__name__)
 _MAX_HEADER_LINES = 100
+_MAX_BODY = 1 << 20  # the site is read-only: nothing legitimate sends a large body
+_IDLE_SECONDS = 120.0
+
+
+class BadRequest(ValueError):
+    """A request the proxy cannot read; answered with 400 and the connection closed."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,7 @@ class MirrorProxy:
         self._server: asyncio.AbstractServer | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
         self.port = 0
 
     # --- running -----------------------------------------------------------------------
@@ -86,6 +93,12 @@ class MirrorProxy:
         async def shutdown() -> None:
             if self._server is not None:
                 self._server.close()
+            for writer in list(self._writers):
+                writer.close()
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
         asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
@@ -100,15 +113,19 @@ class MirrorProxy:
     # --- protocol ----------------------------------------------------------------------
     async def _serve_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         tunnel_host: str | None = None
+        self._writers.add(writer)
         try:
             while True:
-                head = await self._read_head(reader)
-                if head is None:
+                try:
+                    head = await asyncio.wait_for(self._read_head(reader), _IDLE_SECONDS)
+                    if head is None:
+                        break
+                    method, target, headers = head
+                    await self._skip_body(reader, headers)
+                except BadRequest as exc:
+                    self._log("?", "http", "?", str(exc)[:200], 400)
+                    await self._write(writer, MirrorResponse.html("bad request", 400), close=True)
                     break
-                method, target, headers = head
-                length = int(headers.get("content-length", "0") or 0)
-                if length:
-                    await reader.readexactly(length)
                 if method == "CONNECT":
                     host = target.rsplit(":", 1)[0].strip("[]").lower()
                     if host not in self.hosts:
@@ -123,14 +140,30 @@ class MirrorProxy:
                     continue
                 scheme, host, path = self._locate(target, headers, tunnel_host)
                 response = self._respond(method, scheme, host, path)
-                close = headers.get("connection", "").lower() == "close"
+                close = "close" in (headers.get("connection", "") + headers.get("proxy-connection", "")).lower()
                 await self._write(writer, response, close=close, head_only=method == "HEAD")
                 if close:
                     break
-        except (ConnectionError, asyncio.IncompleteReadError, ssl.SSLError, ValueError) as exc:
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.TimeoutError, ssl.SSLError) as exc:
             logger.debug("connection ended: %r", exc)
+        except asyncio.CancelledError:  # stop(): end quietly instead of as a cancelled task
+            pass
         finally:
+            self._writers.discard(writer)
             writer.close()
+
+    @staticmethod
+    async def _skip_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> None:
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            raise BadRequest("chunked request bodies are not supported")
+        try:
+            length = int(headers.get("content-length", "0") or 0)
+        except ValueError as exc:
+            raise BadRequest("bad Content-Length") from exc
+        if not 0 <= length <= _MAX_BODY:
+            raise BadRequest(f"Content-Length {length} out of range")
+        if length:
+            await reader.readexactly(length)
 
     @staticmethod
     async def _read_head(reader: asyncio.StreamReader) -> tuple[str, str, dict[str, str]] | None:
@@ -139,7 +172,10 @@ class MirrorProxy:
             line = await reader.readline()
         if not line:
             return None
-        method, target, _version = line.decode("latin-1").split(" ", 2)
+        parts = line.decode("latin-1").split()
+        if len(parts) != 3 or not parts[2].startswith("HTTP/"):
+            raise BadRequest(f"bad request line {line[:100]!r}")
+        method, target, version = parts
         headers: dict[str, str] = {}
         for _ in range(_MAX_HEADER_LINES):
             raw = await reader.readline()
@@ -147,6 +183,8 @@ class MirrorProxy:
                 break
             name, _, value = raw.decode("latin-1").partition(":")
             headers[name.strip().lower()] = value.strip()
+        if version == "HTTP/1.0" and "keep-alive" not in headers.get("connection", "").lower():
+            headers["connection"] = "close"
         return method.upper(), target, headers
 
     @staticmethod
@@ -164,10 +202,15 @@ class MirrorProxy:
             response = MirrorResponse.html("not mirrored", 403)
         elif method not in ("GET", "HEAD"):
             response = MirrorResponse.html("method not allowed", 405)
-        elif host in SITE_HOSTS:
-            response = self.backend.site_page(unquote(parts.path))
         else:
-            response = self._share(parts.path, parts.query)
+            try:
+                if host in SITE_HOSTS:
+                    response = self.backend.site_page(unquote(parts.path))
+                else:
+                    response = self._share(parts.path, parts.query)
+            except Exception:  # one bad page must not take the mirror's connection down
+                logger.exception("mirror backend failed for %s%s", host, target)
+                response = MirrorResponse.html("internal error", 500)
         self._log(method, scheme, host, target, response.status)
         return response
 

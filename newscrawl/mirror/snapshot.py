@@ -51,7 +51,10 @@ class SnapshotBackend:
             relative + "/index.html",
         ]
         for candidate in candidates:
-            target = (self.root / candidate).resolve()
-            if target.is_relative_to(self.root) and target.is_file():
-                return target
+            try:
+                target = (self.root / candidate).resolve()
+                if target.is_relative_to(self.root) and target.is_file():
+                    return target
+            except (OSError, ValueError):  # a name too long, a NUL byte: no such page
+                continue
         return None

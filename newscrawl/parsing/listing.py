@@ -35,7 +35,10 @@ def parse_listing(html: str, url: str) -> list[str]:
         raise PageError("not_html", f"{url}: {exc}") from exc
     links: list[str] = []
     for href in doc.xpath("//section//li/a/@href"):
-        target = urljoin(url, href.strip())
+        try:
+            target = urljoin(url, href.strip())
+        except ValueError:  # one malformed link must not cost the page's other links
+            continue
         if classify_url(target) is PageKind.POST and target not in links:
             links.append(target)
     return links
@@ -59,9 +62,13 @@ def parse_feed(xml: bytes, url: str) -> list[FeedEntry]:
             link = entry.find(f"{_ATOM}link")
         if link is None or not link.get("href"):
             continue
+        try:
+            entry_url = urljoin(url, link.get("href").strip())
+        except ValueError:
+            continue
         entries.append(
             FeedEntry(
-                url=urljoin(url, link.get("href").strip()),
+                url=entry_url,
                 title=(entry.findtext(f"{_ATOM}title") or "").strip() or None,
                 published=(entry.findtext(f"{_ATOM}published") or "").strip() or None,
             )

@@ -31,6 +31,7 @@ from newscrawl.parsing.urls import (
 BEIJING = timezone(timedelta(hours=8))
 _SOURCE = re.compile(r"（文章来源：(.*?)）", re.S)
 _SHOWN_DATE = re.compile(r"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})")
+_LAYOUT_H1 = re.compile(r"(<small>\(GMT\+8[^<]*</small>\s*<h1>)(.*?)(</h1>)", re.S)
 
 
 def parse_post(html: str, url: str) -> dict[str, Any]:
@@ -42,7 +43,7 @@ def parse_post(html: str, url: str) -> dict[str, Any]:
     if not html or not html.strip():
         raise PageError("empty_page", url)
     try:
-        doc = lxml.html.document_fromstring(html)
+        doc = lxml.html.document_fromstring(_escape_title(html))
     except (ParserError, ValueError) as exc:
         raise PageError("not_html", f"{url}: {exc}") from exc
     # The head's og:description carries the raw, unescaped post HTML, so stray post markup
@@ -54,21 +55,27 @@ def parse_post(html: str, url: str) -> dict[str, Any]:
     section = sections[0]
     h1 = section.find("h1")
 
-    # Eastmoney body HTML is not always well-formed: an unclosed <div> can swallow the tags
-    # line, the share link and the navigation, so those are looked for at any depth.
+    # Eastmoney body HTML is not always well-formed: an unclosed <div> or <table> swallows
+    # the tags line, the footer, the share link and the navigation, so those are looked for
+    # at any depth and everything from the tags line (or the footer) on is cut.
     tag_lines = section.xpath(".//small[starts-with(normalize-space(.), 'tags:')]")
     tags = [t.strip() for t in (tag_lines[-1].xpath("em/text()") if tag_lines else []) if t.strip()]
-    content = [el for el in h1.itersiblings() if isinstance(el.tag, str) and el not in tag_lines]
-    nav = [p for el in content for p in el.iter("p") if _is_navigation(p)]
-    share_links = [p for el in content for p in el.iter("p") if _autolink_href(p)]
+    for end in (*tag_lines[-1:], *section.xpath(".//footer")[:1]):
+        _cut_from(end, section)
+    content = [el for el in h1.itersiblings() if el.getparent() is not None]
+    nav = [p for el in content if isinstance(el.tag, str) for p in el.iter("p") if _is_navigation(p)]
+    share_links = [a for el in content if isinstance(el.tag, str) for a in el.iter("a") if _is_share_autolink(a)]
     back_href, back_text = _back_link(nav)
-    share_url = _autolink_href(share_links[-1]) if share_links else _share_link(content)
-    for el in [*tag_lines, *nav, *share_links]:
+    share_url = share_links[-1].get("href").strip() if share_links else _share_link(content)
+    for el in nav:
         el.drop_tree()
+    for a in share_links:
+        _drop_with_empty_paragraph(a)
     content = [el for el in content if el.getparent() is not None]
     digest, body_nodes = _split_digest(content)
 
-    body_html = "".join(_outer_html(el) for el in body_nodes).strip()
+    lead = (h1.tail or "").strip()
+    body_html = (lead + "".join(_outer_html(el) for el in body_nodes)).strip()
     sources = _SOURCE.findall(body_html)
 
     return {
@@ -101,10 +108,9 @@ def _title(doc: Any, h1: Any) -> str | None:
 
 
 def _share_link(content: list[Any]) -> str | None:
-    """The last link to a share page or an Eastmoney article, when no autolink paragraph has it."""
-    hrefs = [a.get("href", "").strip() for el in content for a in el.iter("a")]
-    links = [h for h in hrefs if h.startswith(("http://", "https://")) and not is_site_url(h)]
-    return next((h for h in reversed(links) if share_id_from_url(h)), None)
+    """The last link to a share page or an Eastmoney article, when no autolink has it."""
+    hrefs = [a.get("href", "").strip() for el in content if isinstance(el.tag, str) for a in el.iter("a")]
+    return next((h for h in reversed(hrefs) if _is_share_target(h)), None)
 
 
 def _outer_html(el: Any) -> str:
@@ -117,17 +123,39 @@ def _is_navigation(el: Any) -> bool:
     )
 
 
-def _autolink_href(el: Any) -> str | None:
-    """The href of a paragraph that is nothing but an autolink to an off-site URL."""
-    if el.tag != "p" or (el.text or "").strip() or len(el) != 1 or el[0].tag != "a":
-        return None
-    a = el[0]
+def _is_share_autolink(a: Any) -> bool:
+    """An autolink (text = href) to the share page or Eastmoney article of the post."""
     href = (a.get("href") or "").strip()
-    if (a.tail or "").strip() or not href.startswith(("http://", "https://")):
-        return None
-    if is_site_url(href) or a.text_content().strip() != href:
-        return None
-    return href
+    return a.text_content().strip() == href and bool(href) and _is_share_target(href)
+
+
+def _is_share_target(href: str) -> bool:
+    return href.startswith(("http://", "https://")) and not is_site_url(href) and bool(share_id_from_url(href))
+
+
+def _drop_with_empty_paragraph(a: Any) -> None:
+    parent = a.getparent()
+    a.drop_tree()
+    if parent is not None and parent.tag == "p" and len(parent) == 0 and not parent.text_content().strip():
+        parent.drop_tree()
+
+
+def _cut_from(el: Any, stop: Any) -> None:
+    """Remove `el` and everything after it in document order, up to the end of `stop`."""
+    node = el
+    while node is not None and node is not stop:
+        parent = node.getparent()
+        for sibling in list(node.itersiblings()):
+            parent.remove(sibling)
+        node = parent
+    if el.getparent() is not None:
+        el.getparent().remove(el)
+
+
+def _escape_title(html: str) -> str:
+    # The layout prints the title raw after the date line; a title with "<" (P<E, 《<…>》)
+    # would open an element that swallows the whole article, so it is escaped first.
+    return _LAYOUT_H1.sub(lambda m: m[1] + m[2].replace("<", "&lt;").replace(">", "&gt;") + m[3], html, count=1)
 
 
 def _split_digest(nodes: list[Any]) -> tuple[str | None, list[Any]]:

@@ -35,8 +35,15 @@ def _path(url: str) -> str:
     return unquote(urlsplit(url).path)
 
 
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:  # e.g. "http://[x": a malformed link names no host
+        return ""
+
+
 def is_site_url(url: str) -> bool:
-    return (urlsplit(url).hostname or "").lower() in SITE_HOSTS
+    return _host(url) in SITE_HOSTS
 
 
 def classify_url(url: str) -> PageKind:
@@ -81,7 +88,10 @@ def category_from_link(href: str, base_url: str) -> str | None:
     Back-links exist in three forms over the site's history (see SITE.md); the bare forms
     (`//finews.withounder.com/emnews/`, `../emnews/`) 404 on the site, but still name the slug.
     """
-    url = urljoin(base_url, href)
+    try:
+        url = urljoin(base_url, href)
+    except ValueError:
+        return None
     if not is_site_url(url):
         return None
     path = _path(url)
@@ -116,7 +126,10 @@ def feed_url(base_url: str = SITE_ROOT) -> str:
 
 def share_id_from_url(url: str) -> str | None:
     """The id the share host knows an article by: the infoCode, or an Eastmoney article id."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
     codes = parse_qs(parts.query).get("infoCode")
     if codes and codes[0].strip():
         return codes[0].strip()

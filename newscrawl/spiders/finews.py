@@ -48,12 +48,15 @@ class FinewsSpider(scrapy.Spider):
             request = self.request_for(url)
             if request is not None:
                 yield request
+            # The feed does not depend on the home page answering.
+            if classify_url(url) is PageKind.HOME:
+                yield scrapy.Request(feed_url(url), callback=self.parse_feed, errback=self.on_error)
 
     def request_for(self, url: str) -> scrapy.Request | None:
         callbacks = {
-            PageKind.HOME: self.parse_home,
+            PageKind.HOME: self.parse_listing,
             PageKind.FEED: self.parse_feed,
-            PageKind.CATEGORY: self.parse_category,
+            PageKind.CATEGORY: self.parse_listing,
             PageKind.POST: self.parse_post,
         }
         callback = callbacks.get(classify_url(url))
@@ -63,11 +66,8 @@ class FinewsSpider(scrapy.Spider):
             return None
         return scrapy.Request(url, callback=callback, errback=self.on_error)
 
-    def parse_home(self, response: Response) -> Iterator[scrapy.Request]:
-        yield scrapy.Request(feed_url(response.url), callback=self.parse_feed, errback=self.on_error)
-        yield from self.parse_category(response)
-
-    def parse_category(self, response: Response) -> Iterator[scrapy.Request]:
+    def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
+        """The home page or a category page."""
         links = self._parsed(response, lambda r: parse_listing(r.text, r.url))
         yield from self._follow_posts(links or [])
 
@@ -102,7 +102,10 @@ class FinewsSpider(scrapy.Spider):
         except PageError as exc:
             self._count(f"page_dropped/{exc.reason}")
             self.logger.warning("Page dropped (%s): %s", exc.reason, response.url)
-            return None
+        except Exception:  # a parser bug must cost one page, not the crawl's accounting
+            self._count("page_dropped/parser_error")
+            self.logger.exception("Parser failed, page dropped: %s", response.url)
+        return None
 
     def _follow_posts(self, urls: Iterable[str]) -> Iterator[scrapy.Request]:
         # Category pages are learned from the posts themselves (parse_post): a URL path is
@@ -114,7 +117,7 @@ class FinewsSpider(scrapy.Spider):
 
     def _category_request(self, slug: str, base_url: str) -> scrapy.Request:
         return scrapy.Request(
-            category_page_url(slug, base_url), callback=self.parse_category, errback=self.on_error
+            category_page_url(slug, base_url), callback=self.parse_listing, errback=self.on_error
         )
 
     def _count(self, event: str) -> None:
