@@ -141,3 +141,20 @@ def test_some_generated_pages_are_served_in_gbk(small_site: GeneratedSite) -> No
     response = small_site.site_page(article.path)
     assert response.content_type == "text/html; charset=gbk"
     assert article.title in response.body.decode("gb18030")
+
+
+def test_unreadable_requests_get_400_and_backend_failures_500(serve, site: GeneratedSite) -> None:
+    proxy = serve(site)
+    with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as sock:
+        sock.sendall(b"NONSENSE\r\n\r\n")
+        assert _read_response(sock)[0] == 400
+
+    class Broken:
+        def site_page(self, path: str):
+            raise RuntimeError("bug")
+
+        def share_answer(self, share_id: str):
+            raise RuntimeError("bug")
+
+    broken = serve(Broken())
+    assert _proxy_get(broken.port, "http://finews.withounder.com/")[0] == 500
