@@ -144,7 +144,7 @@ class MirrorProxy:
                 await self._write(writer, response, close=close, head_only=method == "HEAD")
                 if close:
                     break
-        except (ConnectionError, asyncio.IncompleteReadError, asyncio.TimeoutError, ssl.SSLError) as exc:
+        except (TimeoutError, ConnectionError, asyncio.IncompleteReadError, ssl.SSLError) as exc:
             logger.debug("connection ended: %r", exc)
         except asyncio.CancelledError:  # stop(): end quietly instead of as a cancelled task
             pass
