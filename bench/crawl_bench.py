@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import resource
 import statistics
 import subprocess
 import sys
@@ -18,11 +17,11 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 from newscrawl.archive import Archive  # noqa: E402
 from newscrawl.mirror.generator import GeneratedSite  # noqa: E402
-from newscrawl.mirror.proxy import MirrorProxy  # noqa: E402
 from newscrawl.mirror.runner import crawl_through_mirror  # noqa: E402
 
 
@@ -38,13 +37,25 @@ def scrapy_bench() -> tuple[float, int]:
     return pages / elapsed, rss
 
 
-def finews_crawl(site: GeneratedSite, work: Path) -> tuple[float, int, int]:
-    proxy = MirrorProxy(site)
-    proxy.start_in_thread()
-    try:
-        result = crawl_through_mirror(proxy.url, work)
-    finally:
-        proxy.stop()
+def start_mirror(articles: int, seed: int) -> tuple[subprocess.Popen[str], str]:
+    """`scrapy mirror` in its own process: a crawler child forked from a process holding the
+    generated site would inherit that process's peak RSS in its own figures."""
+    proc = subprocess.Popen([sys.executable, "-m", "scrapy", "mirror", "--port", "0", "--articles", str(articles),
+                             "--seed", str(seed)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if m := re.search(r"listening on (http://127\.0\.0\.1:\d+)", line):
+            return proc, m[1]
+    raise RuntimeError("mirror did not start")
+
+
+def peak_rss(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmHWM:\s+(\d+) kB", status)[1]) * 1024
+
+
+def finews_crawl(proxy_url: str, work: Path) -> tuple[float, int, int]:
+    result = crawl_through_mirror(proxy_url, work)
     stats = result.stats
     archived = Archive(work / "newscrawl.db").count()
     return stats["response_received_count"] / stats["elapsed_time_seconds"], stats["memusage/max"], archived
@@ -58,28 +69,34 @@ def main() -> None:
     args = parser.parse_args()
 
     started = time.perf_counter()
-    site = GeneratedSite(articles=args.articles, seed=args.seed)
+    expected = len(GeneratedSite(articles=args.articles, seed=args.seed).expected())
+    mirror, proxy_url = start_mirror(args.articles, args.seed)
     bench_rates, bench_rss, crawl_rates, crawl_rss = [], [], [], []
-    for i in range(args.repeat):
-        rate, rss = scrapy_bench()
-        bench_rates.append(rate)
-        bench_rss.append(rss)
-        with tempfile.TemporaryDirectory() as work:
-            rate, rss, archived = finews_crawl(site, Path(work))
-        if archived != len(site.expected()):
-            sys.exit(f"crawl archived {archived} of {len(site.expected())} articles")
-        crawl_rates.append(rate)
-        crawl_rss.append(rss)
-        print(f"run {i + 1}: scrapy bench {bench_rates[-1]:.0f} pages/s, finews crawl {crawl_rates[-1]:.0f} pages/s "
-              f"({archived} articles archived)", flush=True)
+    try:
+        for i in range(args.repeat):
+            rate, rss = scrapy_bench()
+            bench_rates.append(rate)
+            bench_rss.append(rss)
+            with tempfile.TemporaryDirectory() as work:
+                rate, rss, archived = finews_crawl(proxy_url, Path(work))
+            if archived != expected:
+                sys.exit(f"crawl archived {archived} of {expected} articles")
+            crawl_rates.append(rate)
+            crawl_rss.append(rss)
+            print(f"run {i + 1}: scrapy bench {bench_rates[-1]:.0f} pages/s ({bench_rss[-1] / 2**20:.1f} MiB), "
+                  f"finews crawl {crawl_rates[-1]:.0f} pages/s ({crawl_rss[-1] / 2**20:.1f} MiB, "
+                  f"{archived} articles archived)", flush=True)
+        mirror_rss = peak_rss(mirror.pid)
+    finally:
+        mirror.terminate()
+        mirror.wait()
 
     bench, crawl = statistics.median(bench_rates), statistics.median(crawl_rates)
-    mirror_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(f"\nscrapy bench:            median {bench:8.1f} pages/s   peak RSS {max(bench_rss) / 2**20:6.1f} MiB")
     print(f"finews crawl ({args.articles} art.): median {crawl:8.1f} pages/s   peak RSS {max(crawl_rss) / 2**20:6.1f} MiB"
           "  (crawler process: parse + validate + clean + SQLite + JSONL)")
     print(f"ratio crawl / bench:     {crawl / bench:.2f}")
-    print(f"mirror process peak RSS: {mirror_rss / 2**20:.1f} MiB; total time {time.perf_counter() - started:.0f} s")
+    print(f"mirror process peak RSS: {mirror_rss / 2**20:.1f} MiB (scrapy mirror); total time {time.perf_counter() - started:.0f} s")
 
 
 if __name__ == "__main__":
