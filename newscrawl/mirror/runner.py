@@ -22,7 +22,6 @@ class CrawlResult:
     returncode: int
     report: dict[str, Any]
     log: str
-    peak_rss_kb: int = 0
 
     @property
     def stats(self) -> dict[str, Any]:
