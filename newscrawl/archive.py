@@ -12,12 +12,13 @@ from typing import Any, Literal
 import sqlite_utils
 from sqlite_utils.db import NotFoundError
 
-from newscrawl.items import CONTENT_FIELDS, Article
+from newscrawl.items import CONTENT_FIELDS, JSON_FIELDS, Article
 
 ARTICLES = "articles"
 UpsertResult = Literal["new", "changed", "unchanged"]
 
 _COLUMNS: dict[str, type] = {name: str for name in Article.field_names()}
+_EMPTY_JSON = {name: json.dumps(getattr(Article(), name)) for name in JSON_FIELDS}
 
 
 class Archive:
@@ -33,6 +34,9 @@ class Archive:
         self.articles = self.db.table(ARTICLES)
         if not self.articles.exists():
             self.articles.create(_COLUMNS, pk="id", not_null={"url", "title"})
+        # An archive made by an older version lacks the newer fields' columns.
+        for name in _COLUMNS.keys() - {c.name for c in self.articles.columns}:
+            self.articles.add_column(name, str)
 
     def close(self) -> None:
         self.db.close()
@@ -42,7 +46,8 @@ class Archive:
             row = self.articles.get(article_id)
         except NotFoundError:
             return None
-        row["tags"] = json.loads(row["tags"]) if row.get("tags") else []
+        for name in JSON_FIELDS:
+            row[name] = json.loads(row.get(name) or _EMPTY_JSON[name])
         return row
 
     def upsert(self, record: dict[str, Any]) -> UpsertResult:
@@ -50,7 +55,10 @@ class Archive:
 
         An unchanged re-crawl writes nothing, so the first fetched_at survives.
         """
-        stored = self.get(record["id"])
+        return self.save(record, self.get(record["id"]))
+
+    def save(self, record: dict[str, Any], stored: dict[str, Any] | None) -> UpsertResult:
+        """upsert() for a caller that has already read the stored row (`get`)."""
         if stored is not None and all(stored.get(f) == record.get(f) for f in CONTENT_FIELDS):
             return "unchanged"
         self.articles.upsert(record, pk="id")

@@ -29,7 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     proxy = MirrorProxy(site)
     port = proxy.start_in_thread()
     print(f"1. Mirror of finews.withounder.com (+ share hosts) on 127.0.0.1:{port}: "
-          f"{args.articles} generated articles and {sum(site.planted_drops().values())} planted bad pages")
+          f"{args.articles} generated articles, {sum(site.planted_drops().values())} planted bad pages, "
+          "planted bad share answers")
     log_file = args.out / "crawl.log"
     print(f"2. Crawling: https_proxy=http://127.0.0.1:{port} scrapy crawl finews   (log: {log_file})")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -53,6 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     print("   dropped, by reason:" + ("" if drops else " none"))
     for key, count in sorted(drops.items()):
         print(f"     {key}: {count}")
+    share = {k.removeprefix("share/"): v for k, v in ours.items() if k.startswith("share/") and "/unsafe/" not in k}
+    print(f"   share links: {share.pop('ok', 0)} answered with the source's text and time; "
+          "the rest, archived from the post page alone:" + ("" if share else " none"))
+    for key, count in sorted(share.items()):
+        print(f"     share/{key}: {count}")
     # Category pages are requested for each word of a split category; most words have none.
     print("   failed requests:" + ("" if failed else " none"))
     for key, count in sorted(failed.items()):

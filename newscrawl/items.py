@@ -32,8 +32,8 @@ class Article:
         "late: the generator wrote Beijing times without an offset, which Jekyll read as UTC."
     )
     published_at: str | None = _doc(
-        "The best known publication time, ISO 8601 with offset (the share host's time when "
-        "known, else the page's)."
+        "The best known publication time, ISO 8601 with offset: the share host's time when "
+        "known, else the page's."
     )
     category: str | None = _doc(
         "Media slug as the generator wrote it (from the post's back-link, e.g. "
@@ -46,7 +46,8 @@ class Article:
     digest: str | None = _doc("The blockquote lead of 东财滚动新闻 posts, else null.")
     body_html: str | None = _doc(
         "Article HTML only: no share autolink, no 返回… navigation, no digest blockquote "
-        "(unless the digest is all the post has)."
+        "(unless the digest is all the post has). Taken from the source when the post had only "
+        "a digest or a title line and the source's text is longer."
     )
     body_text: str | None = _doc("Plain text of body_html, one paragraph per line.")
     source: str | None = _doc("X of the closing （文章来源：X） line when present, as the page has it.")
@@ -55,6 +56,17 @@ class Article:
     )
     share_id: str | None = _doc(
         "The id the share host knows the article by: the infoCode (NW…) or the Eastmoney id."
+    )
+    source_title: str | None = _doc("The title on the share host (its JSON answer's `title`).")
+    source_published_at: str | None = _doc(
+        "The share host's publication time (`showtime`, Beijing time), ISO 8601 with +08:00."
+    )
+    source_media: str | None = _doc("The media name on the share host (`medianame`).")
+    source_body_html: str | None = _doc("The source's full text as HTML (the answer's `text`, or `content`).")
+    source_body_text: str | None = _doc("Plain text of source_body_html, one paragraph per line.")
+    provenance: dict[str, str] = field(
+        default_factory=dict,
+        metadata={"description": "Where each main field came from: {field: 'post' | 'share'} (JSON object)."},
     )
     fetched_at: str | None = _doc(
         "When the post page was fetched with this content, ISO 8601 UTC (an unchanged re-fetch keeps it)."
@@ -69,5 +81,7 @@ class Article:
         return {f.name: f.metadata["description"] for f in fields(cls)}
 
 
+# Fields stored as JSON text in SQLite.
+JSON_FIELDS: tuple[str, ...] = ("tags", "provenance")
 # Fields whose change makes a stored article "changed"; fetched_at alone never does.
 CONTENT_FIELDS: tuple[str, ...] = tuple(n for n in Article.field_names() if n != "fetched_at")

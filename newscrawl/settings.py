@@ -5,6 +5,7 @@ throttling on the command line, never in spider code.
 """
 
 from newscrawl import __version__
+from newscrawl.parsing.urls import SHARE_HOSTS
 
 BOT_NAME = "newscrawl"
 SPIDER_MODULES = ["newscrawl.spiders"]
@@ -39,6 +40,15 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "newscrawl.report.RunReportExtension": 500,
 }
+
+# --- Share links: the source's full text and right publication time --------------------------
+# Follow each post's share link to the JSON endpoint behind it.
+NEWSCRAWL_FOLLOW_SHARE = True
+# Only these hosts are ever asked for share answers; a share link elsewhere is counted
+# (newscrawl/share/offsite) and never requested.
+NEWSCRAWL_SHARE_HOSTS = list(SHARE_HOSTS)
+# Where Eastmoney article links (…/news/1344,<id>.html, …/a/<id>.html) and bare ids are asked.
+NEWSCRAWL_SHARE_DEFAULT_HOST = "finews.zning.xyz"
 
 # SQLite archive (sqlite-utils); table `articles`, primary key `id`.
 NEWSCRAWL_DB = "data/newscrawl.db"

@@ -12,7 +12,10 @@ import pytest
 from newscrawl.archive import Archive
 from newscrawl.mirror.runner import crawl_through_mirror
 from newscrawl.mirror.snapshot import SnapshotBackend
+from newscrawl.parsing.urls import SHARE_HOSTS
 from tests.conftest import SHARED
+
+SHARE = SHARED / "share"
 
 pytestmark = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/finews is not here")
 
@@ -64,7 +67,26 @@ def test_layout_less_page_and_site_news_are_counted_drops(crawled) -> None:
     assert "Traceback" not in result.log
 
 
-def test_crawl_uses_https_through_connect_and_stays_on_the_site(crawled) -> None:
+def test_crawl_stays_on_the_site_and_the_share_allowlist(crawled) -> None:
     _, _, requests = crawled
-    assert requests and all(r.host == "finews.withounder.com" for r in requests)
-    assert all(r.scheme == "https" for r in requests)
+    site = [r for r in requests if r.host == "finews.withounder.com"]
+    assert site and all(r.scheme == "https" for r in site)
+    assert {r.host for r in requests} <= {"finews.withounder.com", *SHARE_HOSTS}
+    share = [r for r in requests if r.target.startswith("/NewsData/GetNewsText.do")]
+    assert len(share) == len(_expected())
+
+
+def test_published_at_is_the_share_hosts_time_and_source_fields_match_the_answers(crawled) -> None:
+    result, archive, _ = crawled
+    for record in _expected():
+        row = archive.get(record["id"])
+        assert row["published_at"] == record["published_at"]
+        assert row["site_published_at"] == record["site_published_at"]
+        answer = json.loads((SHARE / f"{record['share_id']}.json").read_text(encoding="utf-8"))
+        assert row["source_title"] == answer["title"]
+        assert row["source_media"] == answer["medianame"]
+        assert row["source_published_at"] == answer["showtime"].replace(" ", "T") + "+08:00"
+        assert row["source_body_html"] == answer["text"].strip()
+        assert row["source_body_text"]
+        assert row["provenance"]["published_at"] == "share"
+    assert result.stats["newscrawl/share/ok"] == len(_expected())

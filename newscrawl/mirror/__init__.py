@@ -6,10 +6,8 @@ It serves a generated site (generator.py, render.py) or a saved snapshot (snapsh
 
 from __future__ import annotations
 
-from newscrawl.parsing.urls import SITE_HOSTS
+from newscrawl.parsing.urls import SHARE_HOSTS, SITE_HOSTS
 
-# Hosts of the share pages and the JSON endpoint behind them (SITE.md, "The share host").
-SHARE_HOSTS: tuple[str, ...] = ("finews.zning.xyz", "choicewzp1.eastmoney.com")
 MIRRORED_HOSTS: tuple[str, ...] = (*SITE_HOSTS, *SHARE_HOSTS)
 
 # Settings for crawling a mirror on loopback: politeness delays only slow a local server.

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import html
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import cached_property, lru_cache
 from typing import Any
 
 from newscrawl.mirror import render
 from newscrawl.mirror.http import MirrorResponse
+from newscrawl.mirror.shareanswers import SHARE_CASES, UNSAFE_LINKS, expected_share_fields, share_response
 from newscrawl.mirror.texts import paragraph
 from newscrawl.mirror.texts import title as make_title
 
@@ -64,7 +65,8 @@ class GenArticle:
     share_id: str
     nav: str
     planted: str | None = None
-    full_text: list[str] = field(default_factory=list)
+    share_html: str = ""  # the body the share host answers with
+    share_case: str | None = None  # a planted share answer (shareanswers.SHARE_CASES)
     gbk: bool = False
 
     @property
@@ -128,16 +130,26 @@ class GeneratedSite:
             host = "finews.zning.xyz" if shape == "B" else "choicewzp1.eastmoney.com"
             share_id = f"NW{article_id}"
             share_url, nav = f"http://{host}/html_News/NewsShare.html?infoCode={share_id}", "category"
-            if shape == "C":
-                paragraphs = [full[0][: rng.randint(20, 60)]]
+            if shape == "C":  # a short title line + the digest; the full text is on the share host
+                paragraphs = [title, full[0][: rng.randint(20, 60)]]
         if shape != "C" and rng.random() < 0.6:
             source = media if shape == "B" else rng.choice(MEDIA)[0]
         if shape == "B" and rng.random() < 0.3:
             paragraphs = ["\u3000\u3000" + p for p in paragraphs]
-        if rng.random() < 0.1:
+        if shape != "C" and rng.random() < 0.1:
             paragraphs = paragraphs + ["《<基加利修正案>》生效后，A&H股相关公司“双碳”布局加快。"]
+        # The share host has the post's own text (东财 posts, with the digest as raw Markdown,
+        # as the real one answers), the media post's paragraphs, or a digest-only post's full text.
+        share_paragraphs = full if shape == "C" else paragraphs
+        share_lead = f"> {digest}\n\n" if digest else ""
+        # A planted bad page's share answer is missing too, so nothing recovers its title or date.
+        share_case = "missing" if planted else SHARE_CASES.get(i)
+        if share_case in UNSAFE_LINKS:
+            share_url = UNSAFE_LINKS[share_case].format(id=article_id)
         return GenArticle(article_id, published, rng.random() < 0.7, media, slug, shape, title, digest,
-                          paragraphs, source, share_url, share_id, nav, planted, full, gbk=i % 50 == 17)
+                          paragraphs, source, share_url, share_id, nav, planted,
+                          share_lead + "".join(f"<p>{html.escape(p, quote=False)}</p>" for p in share_paragraphs),
+                          share_case, gbk=i % 50 == 17)
 
     @cached_property
     def live(self) -> list[GenArticle]:
@@ -151,12 +163,14 @@ class GeneratedSite:
             if a.planted:
                 continue
             body = [_text(p) for p in a.paragraphs] + ([_text(f"（文章来源：{a.source}）")] if a.source else [])
-            out.append({
+            record = {
                 "id": a.id, "url": render.SITE + a.path, "title": a.title,
-                "site_published_at": a.shown.isoformat(), "category": a.slug, "media": a.media,
-                "tags": a.tags, "digest": _text(a.digest) if a.digest else None, "source": a.source,
+                "site_published_at": a.shown.isoformat(), "published_at": a.shown.isoformat(),
+                "category": a.slug, "media": a.media, "tags": a.tags,
+                "digest": _text(a.digest) if a.digest else None, "source": a.source,
                 "share_url": a.share_url, "share_id": a.share_id, "body_text": "\n".join(body),
-            })
+            }
+            out.append(record | expected_share_fields(a, record["body_text"]))
         return out
 
     def planted_drops(self) -> dict[str, int]:
@@ -183,13 +197,8 @@ class GeneratedSite:
         return MirrorResponse(200, self._post_bytes(article.path))
 
     def share_answer(self, share_id: str) -> MirrorResponse:
-        a = self.by_share_id.get(share_id)
-        if a is None:
-            return MirrorResponse.json({"error": "not found"}, 404)
-        text = "".join(f"<p>{html.escape(p, quote=False)}</p>" for p in a.full_text)
-        return MirrorResponse.json({"infoCode": a.share_id, "title": a.title,
-                                    "showtime": a.published.strftime("%Y-%m-%d %H:%M:%S"),
-                                    "medianame": a.media, "text": text})
+        article = self.by_share_id.get(share_id)
+        return share_response(article) if article else MirrorResponse.json({"error": "not found"}, 404)
 
     # --- pages ---------------------------------------------------------------------------
     def _content(self, a: GenArticle) -> str:

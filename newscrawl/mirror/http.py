@@ -26,6 +26,8 @@ class MirrorResponse:
     body: bytes
     content_type: str = HTML
     headers: dict[str, str] = field(default_factory=dict)
+    # Seconds to wait before answering: how a mirror plants a timeout.
+    delay: float = 0.0
 
     @classmethod
     def html(cls, text: str, status: int = 200) -> MirrorResponse:

@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from newscrawl.mirror import SHARE_HOSTS
 from newscrawl.mirror.http import SHARE_SHELL, Backend, MirrorResponse
 from newscrawl.mirror.tls import server_context
-from newscrawl.parsing.urls import SITE_HOSTS
+from newscrawl.parsing.urls import SHARE_HOSTS, SITE_HOSTS
 
 logger = logging.getLogger(__name__)
 _MAX_HEADER_LINES = 100
@@ -140,6 +139,8 @@ class MirrorProxy:
                     continue
                 scheme, host, path = self._locate(target, headers, tunnel_host)
                 response = self._respond(method, scheme, host, path)
+                if response.delay:
+                    await asyncio.sleep(response.delay)
                 close = "close" in (headers.get("connection", "") + headers.get("proxy-connection", "")).lower()
                 await self._write(writer, response, close=close, head_only=method == "HEAD")
                 if close:

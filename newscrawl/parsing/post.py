@@ -124,9 +124,15 @@ def _is_navigation(el: Any) -> bool:
 
 
 def _is_share_autolink(a: Any) -> bool:
-    """An autolink (text = href) to the share page or Eastmoney article of the post."""
+    """An autolink (text = href) to the post's share page or Eastmoney article.
+
+    A non-web autolink (`javascript:`, `data:`, `file:`) in that place is a broken share
+    link: it is taken as the share_url too, so that it is counted, and never requested.
+    """
     href = (a.get("href") or "").strip()
-    return a.text_content().strip() == href and bool(href) and _is_share_target(href)
+    if not href or a.text_content().strip() != href:
+        return False
+    return _is_share_target(href) or href.lower().startswith(("javascript:", "data:", "file:"))
 
 
 def _is_share_target(href: str) -> bool:

@@ -12,6 +12,8 @@ SITE_HOST = "finews.withounder.com"
 # The site's older name: it appears in every page's og:url, but it is the same site.
 SITE_HOSTS = (SITE_HOST, "finews.zning.me")
 SITE_ROOT = f"https://{SITE_HOST}/"
+# Hosts of the share pages and the JSON endpoint behind them (SITE.md, "The share host").
+SHARE_HOSTS: tuple[str, ...] = ("finews.zning.xyz", "choicewzp1.eastmoney.com")
 
 
 class PageKind(enum.Enum):

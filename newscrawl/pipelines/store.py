@@ -1,5 +1,8 @@
 """Upsert articles into the SQLite archive (setting NEWSCRAWL_DB).
 
+What is written is reconciled with what the archive holds (merge.reconcile): a failed share
+fetch does not erase an earlier run's source fields, nor a share-only article a post's.
+
 An article the archive already holds unchanged is dropped here (`newscrawl/store/unchanged`),
 so the pipelines after this one (the JSONL export) only see what is new or changed.
 """
@@ -14,6 +17,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.statscollectors import StatsCollector
 
 from newscrawl.archive import Archive
+from newscrawl.merge import reconcile
 
 
 class StoreArticlePipeline:
@@ -39,7 +43,11 @@ class StoreArticlePipeline:
     def process_item(self, item: Any) -> Any:
         assert self.archive is not None
         adapter = ItemAdapter(item)
-        result = self.archive.upsert(adapter.asdict())
+        stored = self.archive.get(adapter["id"])
+        record = reconcile(adapter.asdict(), stored)
+        for name, value in record.items():
+            adapter[name] = value
+        result = self.archive.save(record, stored)
         self.stats.inc_value(f"newscrawl/store/{result}")
         if result == "unchanged":
             raise DropItem(f"unchanged: {adapter['url']}", log_level="DEBUG")

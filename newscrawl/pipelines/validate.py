@@ -38,7 +38,8 @@ def problem(adapter: ItemAdapter) -> str | None:
         return "missing_url"
     if not (adapter.get("title") or "").strip():
         return "missing_title"
-    published = adapter.get("site_published_at")
+    # Share-only articles (the share spider) have the source's time but no page time.
+    published = adapter.get("site_published_at") or adapter.get("published_at")
     if not published:
         return "missing_date"
     try:

@@ -1,4 +1,5 @@
-"""The `finews` spider: walks the site (home page, feed, category pages) and its post pages.
+"""The `finews` spider: walks the site (home page, feed, category pages), its post pages, and
+each post's share link (the source's full text and right time; see spiders/sharing.py).
 
     scrapy crawl finews [-a start_url=URL] [-a urls=FILE_OR_LIST]
 
@@ -14,10 +15,10 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import scrapy
+from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from newscrawl.items import Article
 from newscrawl.parsing import PageError
 from newscrawl.parsing.listing import parse_feed, parse_listing
 from newscrawl.parsing.post import parse_post
@@ -31,17 +32,24 @@ from newscrawl.parsing.urls import (
     feed_url,
 )
 from newscrawl.spiders import read_url_args
+from newscrawl.spiders.sharing import ShareLinks
 
 T = TypeVar("T")
 
 
-class FinewsSpider(scrapy.Spider):
+class FinewsSpider(ShareLinks, scrapy.Spider):
     name = "finews"
-    allowed_domains = list(SITE_HOSTS)
 
     def __init__(self, start_url: str = SITE_ROOT, urls: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.start_urls = [start_url, *read_url_args(urls)]
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> FinewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.configure_share(crawler.settings)
+        spider.allowed_domains = [*SITE_HOSTS, *(spider.share_hosts if spider.follow_share else ())]
+        return spider
 
     async def start(self) -> AsyncIterator[Any]:
         for url in self.start_urls:
@@ -80,7 +88,12 @@ class FinewsSpider(scrapy.Spider):
         if fields is None:
             return
         fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
-        yield Article(**fields, published_at=fields["site_published_at"], fetched_at=fetched_at)
+        article = {**fields, "published_at": fields["site_published_at"], "fetched_at": fetched_at}
+        request = self.share_request(article, fields["share_url"]) if self.follow_share and fields["share_url"] else None
+        if request is not None:
+            yield request
+        else:
+            yield from self.finish_article(article, None)
         if fields["category"]:
             for slug in category_pages_for(fields["category"]):
                 yield self._category_request(slug, response.url)

@@ -1,0 +1,113 @@
+"""Following share links in real crawls: the source's text and time, every failure kind
+counted with the post still archived, the allowlist, retries on the next run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from newscrawl.archive import Archive
+from newscrawl.mirror.generator import GeneratedSite
+from newscrawl.mirror.http import MirrorResponse
+from newscrawl.mirror.runner import crawl_through_mirror
+from newscrawl.mirror.shareanswers import CASE_STATS
+from newscrawl.parsing.urls import SHARE_HOSTS, SITE_HOSTS
+
+
+class _ShareOverride:
+    """The generated site, with some share answers replaced (`answers`: share_id -> response)."""
+
+    def __init__(self, site: GeneratedSite, answers: dict[str, MirrorResponse]) -> None:
+        self.site, self.answers = site, answers
+
+    def site_page(self, path: str) -> MirrorResponse:
+        return self.site.site_page(path)
+
+    def share_answer(self, share_id: str) -> MirrorResponse:
+        return self.answers.get(share_id) or self.site.share_answer(share_id)
+
+
+def _article(site: GeneratedSite, case: str):
+    return next(a for a in site.articles if a.share_case == case)
+
+
+def test_every_planted_share_case_is_counted_and_its_post_archived(serve, small_site, tmp_path: Path) -> None:
+    proxy = serve(small_site)
+    result = crawl_through_mirror(proxy.url, tmp_path)
+    stats = result.stats
+    for case, reason in CASE_STATS.items():
+        if reason != "ok":
+            assert stats[f"newscrawl/share/{reason}"] >= 1, case
+        row = Archive(tmp_path / "newscrawl.db").get(_article(small_site, case).id)
+        assert row is not None and row["title"] and row["body_text"], case
+    assert stats["newscrawl/share/offsite"] == 2  # the offsite host and the javascript: link
+    assert stats["newscrawl/share/unsafe/host"] == 1 and stats["newscrawl/share/unsafe/scheme"] == 1
+    # Planted bad pages have missing answers too; the rest answer.
+    assert stats["newscrawl/share/ok"] == 120 - sum(1 for r in CASE_STATS.values() if r != "ok")
+
+
+def test_gbk_and_content_keyed_answers_are_read(serve, small_site, tmp_path: Path) -> None:
+    crawl_through_mirror(serve(small_site).url, tmp_path)
+    archive = Archive(tmp_path / "newscrawl.db")
+    for case in ("gbk", "content_key"):
+        article = _article(small_site, case)
+        row = archive.get(article.id)
+        assert row["source_title"] == article.title
+        assert row["source_media"] == article.media
+        assert row["published_at"] == article.published.isoformat()
+
+
+def test_no_request_leaves_the_site_and_share_allowlist(serve, small_site, tmp_path: Path) -> None:
+    proxy = serve(small_site)
+    crawl_through_mirror(proxy.url, tmp_path)
+    assert {r.host for r in proxy.requests} <= {*SITE_HOSTS, *SHARE_HOSTS}
+    assert not [r for r in proxy.requests if "share.example.net" in r.host + r.target]
+
+
+def test_page_time_is_corrected_and_digest_only_posts_get_the_full_text(serve, small_site, tmp_path: Path) -> None:
+    crawl_through_mirror(serve(small_site).url, tmp_path)
+    archive = Archive(tmp_path / "newscrawl.db")
+    shifted = next(a for a in small_site.articles if a.shifted and not a.planted and not a.share_case)
+    row = archive.get(shifted.id)
+    assert row["site_published_at"] == shifted.shown.isoformat() != row["published_at"]
+    assert row["published_at"] == shifted.published.isoformat()
+    digest_only = [a for a in small_site.articles if a.shape == "C" and not a.share_case and not a.planted]
+    assert digest_only
+    for article in digest_only:
+        row = archive.get(article.id)
+        assert row["body_text"] == row["source_body_text"] and len(row["body_text"]) > 60
+        assert row["provenance"]["body_text"] == "share"
+
+
+def test_timeout_keeps_the_post_and_counts_once(serve, small_site, tmp_path: Path) -> None:
+    article = next(a for a in small_site.articles if not a.share_case and not a.planted)
+    slow = MirrorResponse.json({"title": "x"})
+    slow.delay = 3
+    proxy = serve(_ShareOverride(small_site, {article.share_id: slow}))
+    result = crawl_through_mirror(proxy.url, tmp_path, settings={"DOWNLOAD_TIMEOUT": "1", "RETRY_TIMES": "0"})
+    assert result.stats["newscrawl/share/timeout"] == 1
+    row = Archive(tmp_path / "newscrawl.db").get(article.id)
+    assert row["title"] == article.title and row["source_title"] is None
+    assert row["published_at"] == row["site_published_at"]
+    assert result.log.count(f"(article {article.id})") == 1
+
+
+def test_next_run_retries_failed_share_fetches(serve, small_site, tmp_path: Path) -> None:
+    article = next(a for a in small_site.articles if not a.share_case and not a.planted)
+    broken = serve(_ShareOverride(small_site, {article.share_id: MirrorResponse.html("<h1>502</h1>", 502)}))
+    first = crawl_through_mirror(broken.url, tmp_path, settings={"RETRY_TIMES": "0"})
+    assert first.stats["newscrawl/share/http_502"] == 1
+    assert Archive(tmp_path / "newscrawl.db").get(article.id)["source_title"] is None
+    second = crawl_through_mirror(serve(small_site).url, tmp_path)
+    assert second.stats["newscrawl/store/changed"] == 1
+    assert Archive(tmp_path / "newscrawl.db").get(article.id)["source_title"] == article.title
+
+
+def test_a_failing_rerun_does_not_erase_source_fields(serve, small_site, tmp_path: Path) -> None:
+    crawl_through_mirror(serve(small_site).url, tmp_path)
+    before = {r["id"]: r for r in Archive(tmp_path / "newscrawl.db").articles.rows}
+    down = {a.share_id: MirrorResponse.json({"error": "x"}, 404) for a in small_site.articles}
+    result = crawl_through_mirror(serve(_ShareOverride(small_site, down)).url, tmp_path)
+    # 120 articles + 2 planted pages that parse (their titles/dates are missing) - 2 unsafe links.
+    assert result.stats["newscrawl/share/http_404"] == 120
+    assert result.stats["newscrawl/store/unchanged"] == 120
+    assert {r["id"]: r for r in Archive(tmp_path / "newscrawl.db").articles.rows} == before
