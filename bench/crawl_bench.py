@@ -94,7 +94,7 @@ def main() -> None:
     bench, crawl = statistics.median(bench_rates), statistics.median(crawl_rates)
     print(f"\nscrapy bench:            median {bench:8.1f} pages/s   peak RSS {max(bench_rss) / 2**20:6.1f} MiB")
     print(f"finews crawl ({args.articles} art.): median {crawl:8.1f} pages/s   peak RSS {max(crawl_rss) / 2**20:6.1f} MiB"
-          "  (crawler process: parse + validate + clean + SQLite + JSONL)")
+          "  (crawler process: site pages + share answers; parse, merge, validate, clean, SQLite, JSONL)")
     print(f"ratio crawl / bench:     {crawl / bench:.2f}")
     print(f"mirror process peak RSS: {mirror_rss / 2**20:.1f} MiB (scrapy mirror); total time {time.perf_counter() - started:.0f} s")
 
