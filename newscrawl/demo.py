@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     print("   dropped, by reason:" + ("" if drops else " none"))
     for key, count in sorted(drops.items()):
         print(f"     {key}: {count}")
-    share = {k.removeprefix("share/"): v for k, v in ours.items() if k.startswith("share/") and "/unsafe/" not in k}
+    share = {k.removeprefix("share/"): v for k, v in ours.items() if k.startswith("share/")}
     print(f"   share links: {share.pop('ok', 0)} answered with the source's text and time; "
           "the rest, archived from the post page alone:" + ("" if share else " none"))
     for key, count in sorted(share.items()):

@@ -66,7 +66,7 @@ class Article:
     source_body_text: str | None = _doc("Plain text of source_body_html, one paragraph per line.")
     provenance: dict[str, str] = field(
         default_factory=dict,
-        metadata={"description": "Where each main field came from: {field: 'post' | 'share'} (JSON object)."},
+        metadata={"description": "Where each main field came from: {field: 'post' | 'feed' | 'share'} (JSON object)."},
     )
     fetched_at: str | None = _doc(
         "When the post page was fetched with this content, ISO 8601 UTC (an unchanged re-fetch keeps it)."

@@ -1,15 +1,23 @@
 """Merging a share answer into an article, never losing what the post page had.
 
 Pure functions over plain dicts (an Article as a dict). `provenance` records where each main
-field came from: "post" (the post page) or "share" (the share host's answer).
+field came from: "post" (the post page), "feed" (the Atom feed's copy of the post) or
+"share" (the share host's answer).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+from newscrawl.parsing.urls import is_site_url
 
 SHARE_FIELDS = ("source_title", "source_published_at", "source_media", "source_body_html", "source_body_text")
 MAIN_FIELDS = ("title", "published_at", "media", "body_html", "body_text")
+# Share fields that travel together when an earlier answer fills in for a failed one.
+_SHARE_GROUPS = (("source_title",), ("source_published_at",), ("source_media",),
+                 ("source_body_html", "source_body_text"))
+_SOURCE_LINE = re.compile(r"^（文章来源：.*）$")
 
 
 def has_share(record: dict[str, Any]) -> bool:
@@ -17,17 +25,18 @@ def has_share(record: dict[str, Any]) -> bool:
 
 
 def from_post(record: dict[str, Any]) -> bool:
-    """Whether the record was read from a post page (the share spider's are not)."""
-    return bool(record.get("site_published_at"))
+    """Whether the record was read from a post page; the share spider's carry the share link."""
+    return is_site_url(record.get("url") or "")
 
 
 def merge_share(article: dict[str, Any], share: dict[str, Any] | None) -> dict[str, Any]:
     """The article with the share answer's fields, and its main fields improved by them.
 
     - `published_at` becomes the source's time: the page's is often 8 hours late.
-    - The body is filled from the source only when the post had a digest or a title line
-      at most, and never replaced by a shorter or empty source body.
-    - Fields the post page lacks (a share-only article) are taken from the source.
+    - The body is filled from the source only when the post had a lead at most (a digest, a
+      title line), and never replaced by a shorter or empty source body; a body that came
+      from an earlier answer follows the source.
+    - Fields the article lacks (a share-only article) are taken from the source.
     """
     merged = dict(article)
     known = article.get("provenance") or {}
@@ -41,7 +50,7 @@ def merge_share(article: dict[str, Any], share: dict[str, Any] | None) -> dict[s
         if not merged.get(field) and merged.get(source):
             merged[field] = merged[source]
             provenance[field] = "share"
-    if _source_body_is_better(merged):
+    if merged.get("source_body_text") and (provenance.get("body_text") == "share" or _only_a_lead(merged)):
         merged["body_html"] = merged["source_body_html"]
         merged["body_text"] = merged["source_body_text"]
         provenance["body_html"] = provenance["body_text"] = "share"
@@ -49,38 +58,52 @@ def merge_share(article: dict[str, Any], share: dict[str, Any] | None) -> dict[s
     return merged
 
 
-def _source_body_is_better(record: dict[str, Any]) -> bool:
-    """Whether the post had only a lead (a digest or a title line) that the source completes.
+def _only_a_lead(record: dict[str, Any]) -> bool:
+    """Whether the post's body is only a lead that the (longer) source completes.
 
     Posts with a body carry the source's own text (东财 posts) or its paragraphs (media
     posts), sometimes with the digest prepended in raw Markdown on the share host: those keep
-    their body. A longer source replaces only an empty body, the digest alone, the title,
-    or the title line + digest of a digest-only media post (a NewsShare.html link).
+    their body. A lead is an empty body, the digest alone, the title, or — for a media post
+    (a NewsShare.html link) — a title line and a digest (and its 文章来源 line).
     """
     source = (record.get("source_body_text") or "").strip()
     post = (record.get("body_text") or "").strip()
-    if not source or len(source) <= len(post):
+    if len(source) <= len(post):
         return False
-    leads = {(record.get("digest") or "").strip(), (record.get("title") or "").strip()}
-    digest_only_media = "NewsShare.html" in (record.get("share_url") or "") and post.count("\n") <= 1
-    return not post or post in leads or digest_only_media
+    if not post or post in {(record.get("digest") or "").strip(), (record.get("title") or "").strip()}:
+        return True
+    lines = [line for line in post.split("\n") if not _SOURCE_LINE.match(line)]
+    media_post = "NewsShare.html" in (record.get("share_url") or "")
+    return media_post and len(lines) <= 2
 
 
 def reconcile(incoming: dict[str, Any], stored: dict[str, Any] | None) -> dict[str, Any]:
     """What to archive, given what a crawl produced and what the archive holds.
 
-    A failed share fetch does not erase source fields an earlier run got; a share-only
-    article (share spider) does not erase what an earlier site crawl read from the post.
+    A failed or partial share answer does not erase source fields an earlier run got; a
+    share-only article (share spider) does not erase what an earlier site crawl read.
     """
     if not stored:
         return incoming
     if not from_post(incoming) and from_post(stored):
-        share = {f: incoming.get(f) or stored.get(f) for f in SHARE_FIELDS}
+        share = _fill(incoming, stored)
         provenance = {**(stored.get("provenance") or {}), "published_at": "post"}
         base = {**stored, "published_at": stored.get("site_published_at"), "provenance": provenance}
-        return merge_share(base, share) | {"fetched_at": incoming.get("fetched_at")}
-    if has_share(stored) and not all(incoming.get(f) for f in ("source_title", "source_body_text")):
-        share = {f: incoming.get(f) or stored.get(f) for f in SHARE_FIELDS}
+        merged = merge_share(base, share)
+        return merged | {"fetched_at": stored.get("fetched_at") if _same(merged, stored) else incoming.get("fetched_at")}
+    share = _fill(incoming, stored)
+    if any(share[f] != incoming.get(f) for f in SHARE_FIELDS):
         return merge_share(incoming, share)
     return incoming
 
+
+def _fill(incoming: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
+    share: dict[str, Any] = {}
+    for group in _SHARE_GROUPS:
+        source = incoming if incoming.get(group[-1]) else stored
+        share.update({f: source.get(f) for f in group})
+    return share
+
+
+def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return all(a.get(k) == b.get(k) for k in a if k != "fetched_at")

@@ -123,11 +123,12 @@ def test_feed_links_inside_entry_content_are_not_entries(page):
 def test_truncated_feed_is_recovered_up_to_the_cut(page):
     # Cut inside the third entry's <content>: its link and published were already received.
     entries = parse_feed(feed_bytes(page, "feed_truncated.xml"), FEED_URL)
-    assert entries == [
-        FeedEntry(BLOCKQUOTE_POST, "储能板块午后拉升 多家公司回应订单情况", "2022-05-27T13:42:10+08:00"),
-        FeedEntry(MEDIA_POST, "某城商行一季度信贷投放提速 普惠贷款余额增长两成", "2022-04-03T09:15:00+08:00"),
-        FeedEntry(SPLIT_POST, "银行理财子公司3月新发产品数量回升 固收类占比超九成", "2022-04-02T11:20:05+08:00"),
+    assert [(e.url, e.title, e.published) for e in entries] == [
+        (BLOCKQUOTE_POST, "储能板块午后拉升 多家公司回应订单情况", "2022-05-27T13:42:10+08:00"),
+        (MEDIA_POST, "某城商行一季度信贷投放提速 普惠贷款余额增长两成", "2022-04-03T09:15:00+08:00"),
+        (SPLIT_POST, "银行理财子公司3月新发产品数量回升 固收类占比超九成", "2022-04-02T11:20:05+08:00"),
     ]
+    assert entries[0].terms == ("emnews", "东财滚动新闻") and "返回东财滚动新闻" in entries[0].content
 
 
 def test_feed_relative_entry_link_is_made_absolute():
@@ -348,3 +349,23 @@ def test_share_id_from_eastmoney_quote_link_is_none():
 
 def test_share_id_from_site_url_is_none():
     assert share_id_from_url(MEDIA_POST) is None
+
+
+def test_feed_entry_gives_the_same_fields_as_its_post_page() -> None:
+    from newscrawl.parsing.listing import post_from_feed_entry
+
+    link = "http://finews.zning.xyz/html_News/NewsShare.html?infoCode=NW202204022330011122"
+    entry = FeedEntry(
+        url=SPLIT_POST, title="理财子公司A&B产品净值回升", published="2022-04-02T15:00:00+08:00",
+        content=(f'<p>正文一段。</p>\n\n<p><a href="{link}">{link}</a></p>\n\n'
+                 f'<p><a href="//finews.withounder.com/category/{TWO_SPACE_SLUG}.html">返回21世纪经济报道  南财理财通新闻</a>'
+                 '｜<a href="//finews.withounder.com/">返回首页</a></p>'),
+        terms=("21shijijingjibaodao", "nancailicaitong", "21世纪经济报道", "南财理财通新闻"),
+    )
+    fields = post_from_feed_entry(entry)
+    assert fields["id"] == "202204022330011122" and fields["url"] == SPLIT_POST
+    assert fields["title"] == "理财子公司A&B产品净值回升"
+    assert fields["site_published_at"] == "2022-04-02T15:00:00+08:00"
+    assert fields["category"] == TWO_SPACE_SLUG and fields["media"] == "21世纪经济报道  南财理财通"
+    assert fields["tags"] == ["21世纪经济报道", "南财理财通新闻"]
+    assert fields["body_text"] == "正文一段。" and fields["share_id"] == "NW202204022330011122"

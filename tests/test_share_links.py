@@ -40,7 +40,6 @@ def test_every_planted_share_case_is_counted_and_its_post_archived(serve, small_
         row = Archive(tmp_path / "newscrawl.db").get(_article(small_site, case).id)
         assert row is not None and row["title"] and row["body_text"], case
     assert stats["newscrawl/share/offsite"] == 2  # the offsite host and the javascript: link
-    assert stats["newscrawl/share/unsafe/host"] == 1 and stats["newscrawl/share/unsafe/scheme"] == 1
     # Planted bad pages have missing answers too; the rest answer.
     assert stats["newscrawl/share/ok"] == 120 - sum(1 for r in CASE_STATS.values() if r != "ok")
 
@@ -111,3 +110,21 @@ def test_a_failing_rerun_does_not_erase_source_fields(serve, small_site, tmp_pat
     assert result.stats["newscrawl/share/http_404"] == 120
     assert result.stats["newscrawl/store/unchanged"] == 120
     assert {r["id"]: r for r in Archive(tmp_path / "newscrawl.db").articles.rows} == before
+
+
+def test_a_redirect_from_the_share_host_is_not_followed(serve, small_site, tmp_path: Path) -> None:
+    article = next(a for a in small_site.articles if not a.share_case and not a.planted)
+    redirect = MirrorResponse(302, b"", headers={"Location": "http://evil.example.org/steal"})
+    proxy = serve(_ShareOverride(small_site, {article.share_id: redirect}))
+    result = crawl_through_mirror(proxy.url, tmp_path)
+    assert result.stats["newscrawl/share/http_302"] == 1
+    assert {r.host for r in proxy.requests} <= {*SITE_HOSTS, *SHARE_HOSTS}
+    assert Archive(tmp_path / "newscrawl.db").get(article.id)["title"] == article.title
+
+
+def test_an_answer_that_breaks_the_parser_costs_only_the_source(serve, small_site, tmp_path: Path) -> None:
+    article = next(a for a in small_site.articles if not a.share_case and not a.planted)
+    nested = MirrorResponse(200, b"[" * 100_000 + b"]" * 100_000, "application/json")
+    result = crawl_through_mirror(serve(_ShareOverride(small_site, {article.share_id: nested})).url, tmp_path)
+    assert result.stats["newscrawl/share/parser_error"] == 1
+    assert Archive(tmp_path / "newscrawl.db").get(article.id)["title"] == article.title

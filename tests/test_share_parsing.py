@@ -77,22 +77,42 @@ def test_empty_text_keeps_title_and_time() -> None:
     assert share["source_title"] and share["source_published_at"] and share["source_body_text"] is None
 
 
-@pytest.mark.parametrize(("body", "content_type", "reason"), [
-    (b'{"title": "x", "te', "application/json", "invalid_json"),
-    (b"<html><h1>Error</h1></html>", "text/html", "html_error_page"),
-    (b"<html><h1>Error</h1></html>", "application/json", "html_error_page"),
-    (b'{"error": "not found"}', "application/json", "not_found"),
-    (b"[]", "application/json", "not_found"),
-    (b"  ", "application/json", "empty_answer"),
+@pytest.mark.parametrize(("body", "reason"), [
+    (b'{"title": "x", "te', "invalid_json"),
+    (b"<html><h1>Error</h1></html>", "html_error_page"),
+    (b"\xef\xbb\xbf  <!DOCTYPE html><h1>Error</h1>", "html_error_page"),
+    (b'{"error": "not found"}', "not_found"),
+    (b"[]", "not_found"),
+    (b"  ", "empty_answer"),
 ])
-def test_unusable_answers_raise_with_a_reason(body: bytes, content_type: str, reason: str) -> None:
+def test_unusable_answers_raise_with_a_reason(body: bytes, reason: str) -> None:
     with pytest.raises(ShareError) as caught:
-        parse_share(body, "u", None, content_type)
+        parse_share(body, "u")
     assert caught.value.reason == reason
 
 
+def test_declared_gbk_wins_over_a_utf8_reading_of_the_same_bytes() -> None:
+    # GBK 茅台 (C3 A9 CC A8) is also valid UTF-8 (é + a combining mark).
+    body = json.dumps({"title": "茅台", "showtime": "2022-04-02 14:57:53", "text": "<p>x</p>"},
+                      ensure_ascii=False).encode("gbk")
+    assert parse_share(body, "u", "gbk")["source_title"] == "茅台"
+    assert parse_share(body, "u", None)["source_title"] != "茅台"
+
+
+def test_bom_control_characters_and_lone_surrogates_are_tolerated() -> None:
+    body = b"\xef\xbb\xbf" + json.dumps({**ANSWER, "title": "\ud800标题", "text": "<p>a\x0bb</p>"}).encode()
+    share = parse_share(body, "u", "utf-8")
+    assert share["source_title"] == "标题" and share["source_body_text"] == "ab"
+
+
+def test_a_body_without_text_is_no_body() -> None:
+    share = parse_share(json.dumps({**ANSWER, "text": "<p> </p>"}).encode(), "u")
+    assert share["source_body_html"] is None and share["source_body_text"] is None
+
+
 def _post(**fields: object) -> dict:
-    base = {"id": "1", "title": "标题", "site_published_at": "2022-04-02T22:57:53+08:00",
+    base = {"id": "1", "url": "https://finews.withounder.com/huaxiashibao/2022/04/02/1.html", "title": "标题",
+            "site_published_at": "2022-04-02T22:57:53+08:00",
             "published_at": "2022-04-02T22:57:53+08:00", "media": "华夏时报", "digest": None,
             "body_html": "<p>一段。</p>", "body_text": "一段。",
             "share_url": "http://choicewzp1.eastmoney.com/html_News/NewsShare.html?infoCode=NW1"}
@@ -110,8 +130,17 @@ def test_merge_takes_the_sources_time_and_records_provenance() -> None:
 
 
 def test_digest_only_media_post_gets_the_full_text() -> None:
-    merged = merge_share(_post(body_text="标题\n一段", body_html="<p>标题</p><p>一段</p>"), SHARE)
-    assert merged["body_text"] == "第一段。\n第二段。" and merged["provenance"]["body_text"] == "share"
+    full = "第一段，新网银行去年净利润增长近三成。\n第二段，小微贷款余额较年初增长两成。"
+    share = {**SHARE, "source_body_text": full}
+    for lead in ("标题\n一段", "标题\n一段\n（文章来源：华夏时报）", "", "标题"):
+        merged = merge_share(_post(body_text=lead, body_html="<p>lead</p>"), share)
+        assert merged["body_text"] == full and merged["provenance"]["body_text"] == "share"
+
+
+def test_a_body_taken_from_the_source_follows_a_longer_source() -> None:
+    first = merge_share(_post(body_text="一段"), SHARE)
+    grown = {**SHARE, "source_body_text": "第一段。\n第二段。\n第三段。", "source_body_html": "<p>3</p>"}
+    assert merge_share(first, grown)["body_text"] == "第一段。\n第二段。\n第三段。"
 
 
 def test_a_post_with_a_body_keeps_it() -> None:
@@ -145,3 +174,21 @@ def test_reconcile_keeps_the_posts_fields_under_a_share_only_article() -> None:
     result = reconcile(share_only, stored)
     assert {k: result[k] for k in ("title", "site_published_at", "media", "body_text")} == {
         k: stored[k] for k in ("title", "site_published_at", "media", "body_text")}
+
+
+def test_reconcile_keeps_a_post_without_a_page_date_under_a_share_only_article() -> None:
+    stored = merge_share(_post(site_published_at=None, published_at=None, category="emnews", tags=["东财滚动新闻"]), SHARE)
+    share_only = merge_share({"id": "1", "url": "http://x", "share_url": "http://x"}, SHARE)
+    result = reconcile(share_only, stored)
+    assert (result["url"], result["category"], result["tags"]) == (stored["url"], "emnews", ["东财滚动新闻"])
+
+
+def test_reconcile_keeps_an_earlier_time_when_the_new_answer_has_none() -> None:
+    stored = merge_share(_post(), SHARE)
+    incoming = merge_share(_post(), {**SHARE, "source_published_at": None})
+    assert reconcile(incoming, stored)["published_at"] == SHARE["source_published_at"]
+
+
+def test_reconcile_of_an_unchanged_recrawl_is_the_stored_record() -> None:
+    stored = merge_share(_post(), SHARE)
+    assert reconcile(merge_share(_post(), SHARE), stored) == stored

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from newscrawl.archive import Archive
-from newscrawl.items import Article
 from newscrawl.mirror.runner import crawl_through_mirror
+from newscrawl.spiders import read_url_args
 
 SHARE_FIELDS = ("source_title", "source_published_at", "source_media", "source_body_html", "source_body_text")
 
@@ -24,7 +24,8 @@ def test_ids_archive_exactly_those_articles(serve, small_site, tmp_path: Path) -
     assert result.stats["newscrawl/share/ok"] == 3
     for article in chosen:
         row = archive.get(article.id)
-        assert list(row) == Article.field_names()
+        assert row["url"] == row["share_url"] and row["share_id"] == article.share_id
+        assert row["category"] is None and row["tags"] == []
         assert row["title"] == row["source_title"] == article.title
         assert row["published_at"] == article.published.isoformat()
         assert row["media"] == article.media and row["body_text"]
@@ -62,3 +63,10 @@ def test_unknown_and_malformed_ids_are_counted_not_archived(serve, small_site, t
     assert result.stats["newscrawl/share/http_404"] == 1
     assert result.stats["newscrawl/share/bad_id"] == 1
     assert Archive(tmp_path / "newscrawl.db").count() == 0
+
+
+def test_url_lists_skip_comment_lines(tmp_path: Path) -> None:
+    links = tmp_path / "links.txt"
+    links.write_text("# old archive, 2022\nhttp://a/1 http://a/2\n\n  # http://a/3\nhttp://a/4\n", encoding="utf-8")
+    assert read_url_args(str(links)) == ["http://a/1", "http://a/2", "http://a/4"]
+    assert read_url_args("http://a/1  http://a/2") == ["http://a/1", "http://a/2"]

@@ -240,7 +240,8 @@ class GeneratedSite:
 
     def _feed(self) -> str:
         newest = [a for a in self.live if not a.planted][:10]
-        entries = [(a.path, a.title, a.shown, self._content(a), [a.slug, *a.tags]) for a in newest]
+        # jekyll-feed writes a term per category and per tag, both as Jekyll split them.
+        entries = [(a.path, a.title, a.shown, self._content(a), [*a.slug.split(), *a.tags]) for a in newest]
         return render.feed(entries, NEWEST)
 
     def _render_category(self, slug: str) -> MirrorResponse:

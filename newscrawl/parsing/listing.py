@@ -1,14 +1,19 @@
-"""Listing pages (the home page and /category/SLUG.html) and the Atom feed → post links."""
+"""Listing pages (the home page and /category/SLUG.html) and the Atom feed → post links,
+and a feed entry → article fields (the feed's copy of a post whose page failed)."""
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
-from urllib.parse import urljoin
+from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
 import lxml.html
 
 from newscrawl.parsing import PageError
+from newscrawl.parsing.post import parse_post
+from newscrawl.parsing.text import parsable
 from newscrawl.parsing.urls import PageKind, classify_url
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
@@ -19,6 +24,10 @@ class FeedEntry:
     url: str
     title: str | None
     published: str | None
+    # The post's content HTML (jekyll-feed copies it whole) and its <category term>s: the
+    # post's categories and its tags, as Jekyll split them.
+    content: str | None = None
+    terms: tuple[str, ...] = ()
 
 
 def parse_listing(html: str, url: str) -> list[str]:
@@ -30,7 +39,7 @@ def parse_listing(html: str, url: str) -> list[str]:
     if not html or not html.strip():
         raise PageError("empty_page", url)
     try:
-        doc = lxml.html.document_fromstring(html)
+        doc = lxml.html.document_fromstring(parsable(html))
     except (lxml.etree.ParserError, ValueError) as exc:
         raise PageError("not_html", f"{url}: {exc}") from exc
     links: list[str] = []
@@ -71,6 +80,25 @@ def parse_feed(xml: bytes, url: str) -> list[FeedEntry]:
                 url=entry_url,
                 title=(entry.findtext(f"{_ATOM}title") or "").strip() or None,
                 published=(entry.findtext(f"{_ATOM}published") or "").strip() or None,
+                content=entry.findtext(f"{_ATOM}content"),
+                terms=tuple(c.get("term", "") for c in entry.iter(f"{_ATOM}category") if c.get("term")),
             )
         )
     return entries
+
+
+def post_from_feed_entry(entry: FeedEntry) -> dict[str, Any]:
+    """Article fields from the feed's copy of a post, as parse_post reads them from the page.
+
+    The entry is laid out as the post layout would lay it out, so every content quirk the
+    post parser knows (share autolinks, navigation, digests) is handled the same way.
+    """
+    path_words = {w.lower() for w in urlsplit(entry.url).path.split("/")}
+    tags = [t for t in entry.terms if t.lower() not in path_words]
+    page = (
+        f'<html><head><link rel="canonical" href="{html.escape(entry.url)}">'
+        f'<meta property="article:published_time" content="{html.escape(entry.published or "")}"></head>'
+        f"<body><section><h1>{html.escape(entry.title or '')}</h1>{entry.content or ''}"
+        f"<small>tags: <em>{'</em> - <em>'.join(html.escape(t) for t in tags)}</em></small></section></body></html>"
+    )
+    return parse_post(page, entry.url)

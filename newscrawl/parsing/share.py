@@ -16,7 +16,7 @@ from urllib.parse import urlencode, urlsplit
 
 from w3lib.encoding import resolve_encoding
 
-from newscrawl.parsing.text import html_to_text
+from newscrawl.parsing.text import html_to_text, parsable
 from newscrawl.parsing.urls import share_id_from_url
 
 BEIJING = timezone(timedelta(hours=8))
@@ -72,7 +72,7 @@ def share_page_for_id(share_id: str, host: str) -> str:
     return f"http://{host}/html_News/NewsShare.html?{urlencode({'infoCode': share_id})}"
 
 
-def parse_share(body: bytes, url: str, encoding: str | None = None, content_type: str = "") -> dict[str, Any]:
+def parse_share(body: bytes, url: str, encoding: str | None = None) -> dict[str, Any]:
     """Source fields of an endpoint answer; ShareError when it holds no article.
 
     A GB2312/GBK-declared answer is decoded as GB18030 (its superset), as browsers do. An
@@ -81,9 +81,9 @@ def parse_share(body: bytes, url: str, encoding: str | None = None, content_type
     """
     if not body or not body.strip():
         raise ShareError("empty_answer", url)
-    text = _decode(body, encoding)
-    stripped = text.lstrip()
-    if "html" in content_type.lower() or stripped.startswith("<"):
+    stripped = parsable(_decode(body, encoding)).lstrip("\ufeff \t\r\n")
+    # Judged by the body, not the Content-Type: some hosts serve JSON as text/html.
+    if stripped.startswith("<"):
         raise ShareError("html_error_page", url)
     try:
         data = json.loads(stripped)
@@ -94,37 +94,39 @@ def parse_share(body: bytes, url: str, encoding: str | None = None, content_type
     if not isinstance(data, dict) or not (data.get("title") or data.get("text") or data.get("content")):
         raise ShareError("not_found", url)
     body_html = _first_text(data, "text", "content")
+    body_text = html_to_text(body_html) or None if body_html else None
     return {
         "source_title": _clean(data.get("title")),
         "source_published_at": _showtime(data.get("showtime")),
         "source_media": _clean(data.get("medianame")),
-        "source_body_html": body_html,
-        "source_body_text": html_to_text(body_html) or None if body_html else None,
+        # A body with no text (`<p></p>`) is no body: html and text go together.
+        "source_body_html": body_html if body_text else None,
+        "source_body_text": body_text,
     }
 
 
 def _decode(body: bytes, encoding: str | None) -> str:
-    if encoding:
+    """The declared encoding when the bytes fit it, else UTF-8, else GB18030."""
+    candidates = [resolve_encoding(encoding) or encoding] if encoding else []
+    for candidate in (*candidates, "utf-8", "gb18030"):
         try:
-            return body.decode(resolve_encoding(encoding) or encoding, errors="replace")
-        except LookupError:
-            pass
-    try:
-        return body.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return body.decode("gb18030", errors="replace")
+            return body.decode(candidate)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return body.decode("utf-8", errors="replace")
 
 
 def _first_text(data: dict[str, Any], *keys: str) -> str | None:
     for key in keys:
-        value = data.get(key)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
+        value = _clean(data.get(key))
+        if value:
+            return value
     return None
 
 
 def _clean(value: Any) -> str | None:
-    return value.strip() or None if isinstance(value, str) else None
+    # json.loads turns "\ud800" escapes into lone surrogates that SQLite cannot store.
+    return parsable(value).strip() or None if isinstance(value, str) else None
 
 
 def _showtime(value: Any) -> str | None:

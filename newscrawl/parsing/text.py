@@ -9,6 +9,8 @@ import lxml.html
 _BLOCK_TAGS = frozenset(
     "p div br li ul ol h1 h2 h3 h4 h5 h6 blockquote tr table center pre section article hr".split()
 )
+# Control characters (and lone surrogates) that lxml refuses; they carry no text.
+_UNPARSABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 # U+3000 (ideographic space) indents Chinese paragraphs; nbsp comes from &nbsp; runs.
 _INLINE_SPACE = re.compile(r"[ \t\n\r\f\v\u00a0\u3000\u2002\u2003\u2009\u200b]+")
 
@@ -18,11 +20,16 @@ def normalize_space(text: str) -> str:
     return _INLINE_SPACE.sub(" ", text).strip()
 
 
+def parsable(text: str) -> str:
+    """`text` without the control characters and lone surrogates that lxml rejects."""
+    return _UNPARSABLE.sub("", text)
+
+
 def html_to_text(html: str | None) -> str:
     """Plain text of an HTML fragment: one line per block, blank-only lines dropped."""
     if not html or not html.strip():
         return ""
-    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    root = lxml.html.fragment_fromstring(parsable(html), create_parent="div")
     for bad in root.xpath(".//script|.//style"):
         bad.drop_tree()
     for el in root.iter():

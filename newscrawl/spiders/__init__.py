@@ -6,7 +6,8 @@ from pathlib import Path
 
 
 def read_url_args(value: str | None) -> list[str]:
-    """URLs from a spider argument: a file with one per line, or a whitespace-separated list.
+    """URLs from a spider argument: a file with one per line (# starts a comment line), or a
+    whitespace-separated list.
 
     Commas cannot separate URLs: Eastmoney article links contain them (…/news/1344,ID.html).
     """
@@ -14,4 +15,5 @@ def read_url_args(value: str | None) -> list[str]:
         return []
     path = Path(value)
     text = path.read_text(encoding="utf-8") if path.is_file() else value
-    return [u.strip() for u in text.split() if u.strip() and not u.startswith("#")]
+    lines = (line.split("#", 1)[0] if line.lstrip().startswith("#") else line for line in text.splitlines())
+    return [url for line in lines for url in line.split()]

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
@@ -20,7 +21,7 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from newscrawl.parsing import PageError
-from newscrawl.parsing.listing import parse_feed, parse_listing
+from newscrawl.parsing.listing import FeedEntry, parse_feed, parse_listing, post_from_feed_entry
 from newscrawl.parsing.post import parse_post
 from newscrawl.parsing.urls import (
     SITE_HOSTS,
@@ -43,6 +44,10 @@ class FinewsSpider(ShareLinks, scrapy.Spider):
     def __init__(self, start_url: str = SITE_ROOT, urls: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.start_urls = [start_url, *read_url_args(urls)]
+        # The feed's copies of the newest posts, and posts whose page failed, by URL path:
+        # a post whose page fails is archived from the feed when the feed has it.
+        self._feed_entries: dict[str, FeedEntry] = {}
+        self._failed_posts: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> FinewsSpider:
@@ -72,23 +77,52 @@ class FinewsSpider(ShareLinks, scrapy.Spider):
             self._count("not_a_site_page")
             self.logger.warning("Not a finews page, not requested: %s", url)
             return None
-        return scrapy.Request(url, callback=callback, errback=self.on_error)
+        errback = self.on_post_error if callback == self.parse_post else self.on_error
+        return scrapy.Request(url, callback=callback, errback=errback)
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         """The home page or a category page."""
         links = self._parsed(response, lambda r: parse_listing(r.text, r.url))
         yield from self._follow_posts(links or [])
 
-    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
-        entries = self._parsed(response, lambda r: parse_feed(r.body, r.url), needs_text=False)
-        yield from self._follow_posts(e.url for e in entries or [])
+    def parse_feed(self, response: Response) -> Iterator[Any]:
+        entries = self._parsed(response, lambda r: parse_feed(r.body, r.url), needs_text=False) or []
+        for entry in entries:
+            self._feed_entries[urlsplit(entry.url).path] = entry
+            if urlsplit(entry.url).path in self._failed_posts:
+                yield from self._from_feed(entry)
+        yield from self._follow_posts(e.url for e in entries)
 
     def parse_post(self, response: Response) -> Iterator[Any]:
         fields = self._parsed(response, lambda r: parse_post(r.text, r.url))
         if fields is None:
+            yield from self._post_failed(response.url)
             return
+        yield from self._article(fields, response.url)
+
+    def on_post_error(self, failure: Failure) -> Iterator[Any]:
+        self.on_error(failure)
+        yield from self._post_failed(failure.request.url)
+
+    def _post_failed(self, url: str) -> Iterator[Any]:
+        entry = self._feed_entries.get(urlsplit(url).path)
+        if entry is None:
+            self._failed_posts.add(urlsplit(url).path)
+        else:
+            yield from self._from_feed(entry)
+
+    def _from_feed(self, entry: FeedEntry) -> Iterator[Any]:
+        fields = self._parsed(entry, post_from_feed_entry, needs_text=False)
+        if fields is not None:
+            self._count("from_feed")
+            self.logger.info("Post archived from the feed's copy: %s", entry.url)
+            yield from self._article(fields, entry.url, source="feed")
+
+    def _article(self, fields: dict[str, Any], url: str, source: str = "post") -> Iterator[Any]:
         fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
-        article = {**fields, "published_at": fields["site_published_at"], "fetched_at": fetched_at}
+        provenance = {f: source for f in ("title", "published_at", "media", "body_html", "body_text")}
+        article = {**fields, "published_at": fields["site_published_at"], "fetched_at": fetched_at,
+                   "provenance": provenance}
         request = self.share_request(article, fields["share_url"]) if self.follow_share and fields["share_url"] else None
         if request is not None:
             yield request
@@ -96,7 +130,7 @@ class FinewsSpider(ShareLinks, scrapy.Spider):
             yield from self.finish_article(article, None)
         if fields["category"]:
             for slug in category_pages_for(fields["category"]):
-                yield self._category_request(slug, response.url)
+                yield self._category_request(slug, url)
 
     def on_error(self, failure: Failure) -> None:
         kind = type(failure.value).__name__
@@ -106,7 +140,7 @@ class FinewsSpider(ShareLinks, scrapy.Spider):
         self._count(f"fetch_error/{kind}")
         self.logger.warning("Fetch failed (%s): %s", kind, failure.request.url)
 
-    def _parsed(self, response: Response, parse: Callable[[Any], T], needs_text: bool = True) -> T | None:
+    def _parsed(self, response: Any, parse: Callable[[Any], T], needs_text: bool = True) -> T | None:
         """The parser's result, or None for a page that holds nothing (counted and logged)."""
         try:
             if needs_text and not isinstance(response, TextResponse):

@@ -45,19 +45,24 @@ class ShareLinks:
             endpoint = share_endpoint(share_url, self.share_hosts, self.default_share_host)
         except UnsafeLink as exc:
             self._count_share("offsite")
-            self._count_share(f"unsafe/{exc.reason}")
             self.logger.warning("Share link not requested (%s): %s (article %s)", exc.reason, share_url, article.get("id"))
             return None
-        # Two posts can carry the same share link: each needs its own answer.
+        # Two posts can carry the same share link: each needs its own answer (dont_filter).
+        # dont_filter also lifts the offsite check, so a redirect is not followed: it could
+        # leave the allowlist. A 3xx is a counted failure like any other.
         return scrapy.Request(endpoint, callback=self.parse_share_answer, errback=self.share_failed,
-                              cb_kwargs={"article": article}, dont_filter=True)
+                              cb_kwargs={"article": article}, dont_filter=True, meta={"dont_redirect": True})
 
     def parse_share_answer(self, response: Response, article: dict[str, Any]) -> Iterator[Article]:
         content_type = response.headers.get("Content-Type", b"").decode("latin-1")
         try:
-            share = parse_share(response.body, response.url, http_content_type_encoding(content_type), content_type)
+            share = parse_share(response.body, response.url, http_content_type_encoding(content_type))
         except ShareError as exc:
             yield from self._failed(article, exc.reason, response.url)
+            return
+        except Exception:  # a parser bug must cost the source, never the post
+            self.logger.exception("Share answer parser failed: %s", response.url)
+            yield from self._failed(article, "parser_error", response.url)
             return
         if share["source_body_text"]:
             self._count_share("ok")
