@@ -35,3 +35,7 @@ def test_clean_normalizes_title_and_tags_and_empties() -> None:
     assert item.tags == ["东财滚动新闻"]
     assert item.digest is None
     assert item.category == "21shijijingjibaodao  nancailicaitong"
+
+
+def test_ids_must_be_ascii_digits() -> None:
+    assert problem(ItemAdapter(_article(id="２０２１１２０８２２０６６７２９３０"))) == "missing_id"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -9,6 +10,9 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
+
+
+_ASCII_DIGITS = re.compile(r"[0-9]+")
 
 
 class ValidateArticlePipeline:
@@ -32,7 +36,7 @@ def problem(adapter: ItemAdapter) -> str | None:
     """The first reason an article is unusable, as a stats key; None when it is fine."""
     article_id = adapter.get("id")
     # The site's own news (/sitenews/…/init.html) is a post without an article id.
-    if not article_id or not str(article_id).isdigit():
+    if not article_id or not _ASCII_DIGITS.fullmatch(str(article_id)):
         return "missing_id"
     if not adapter.get("url"):
         return "missing_url"

@@ -25,7 +25,7 @@ from newscrawl.parsing.urls import share_id_from_url
 from newscrawl.spiders import read_url_args
 from newscrawl.spiders.sharing import ShareLinks
 
-_ID = re.compile(r"^(?:NW)?\d{10,}$", re.I)
+_ID = re.compile(r"^(?:NW)?[0-9]{10,}$", re.I)
 
 
 class ShareSpider(ShareLinks, scrapy.Spider):
