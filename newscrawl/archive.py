@@ -1,24 +1,38 @@
 """The SQLite archive: schema and idempotent writes, all through sqlite-utils.
 
-One row per article in `articles`, keyed by the stable article id; lists are stored as JSON.
+Tables:
+- `articles`: one row per article, keyed by the stable article id; lists/objects as JSON;
+  `url_key` (the w3lib-canonical URL) is indexed for duplicate lookups.
+- `revisions`: the earlier versions of articles whose content changed.
+- `clusters`: one row per story (cluster_id = its first article's id) with its size.
+- `dedup_keys`: MinHash band and figure-clause keys per article: the near-duplicate index.
 """
 
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
 import sqlite_utils
 from sqlite_utils.db import NotFoundError
+from w3lib.url import canonicalize_url
 
+from newscrawl.dedup import index_keys, normalize
 from newscrawl.items import CONTENT_FIELDS, JSON_FIELDS, Article
 
-ARTICLES = "articles"
+ARTICLES, REVISIONS, CLUSTERS, DEDUP_KEYS = "articles", "revisions", "clusters", "dedup_keys"
 UpsertResult = Literal["new", "changed", "unchanged"]
 
-_COLUMNS: dict[str, type] = {name: str for name in Article.field_names()}
+_COLUMNS: dict[str, type] = {name: str for name in Article.field_names()} | {"url_key": str}
 _EMPTY_JSON = {name: json.dumps(getattr(Article(), name)) for name in JSON_FIELDS}
+_CACHE_SIZE = 1024
+
+
+def url_key(url: str | None) -> str | None:
+    return canonicalize_url(url) if url else None
 
 
 class Archive:
@@ -32,37 +46,128 @@ class Archive:
         self.db.enable_wal()
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.articles = self.db.table(ARTICLES)
+        self.revisions = self.db.table(REVISIONS)
+        self.clusters = self.db.table(CLUSTERS)
+        self.dedup_keys = self.db.table(DEDUP_KEYS)
+        self._ensure_schema()
+        # Rows read for the item in hand: dedup and store both look at the stored article.
+        self._rows: OrderedDict[str, dict[str, Any] | None] = OrderedDict()
+
+    def _ensure_schema(self) -> None:
         if not self.articles.exists():
             self.articles.create(_COLUMNS, pk="id", not_null={"url", "title"})
         # An archive made by an older version lacks the newer fields' columns.
         for name in _COLUMNS.keys() - {c.name for c in self.articles.columns}:
             self.articles.add_column(name, str)
+        self.articles.create_index(["url_key"], if_not_exists=True)
+        self.articles.create_index(["content_hash"], if_not_exists=True)
+        if not self.revisions.exists():
+            self.revisions.create(
+                {"id": str, "revision": int, "fetched_at": str, "content_hash": str, "title": str,
+                 "body_html": str, "body_text": str, "record": str},
+                pk=("id", "revision"),
+            )
+        if not self.clusters.exists():
+            self.clusters.create({"cluster_id": str, "size": int, "first_id": str, "updated_at": str}, pk="cluster_id")
+        if not self.dedup_keys.exists():
+            self.dedup_keys.create({"key": int, "id": str}, pk=("key", "id"))
+            self.dedup_keys.create_index(["id"], if_not_exists=True)
 
     def close(self) -> None:
         self.db.close()
 
+    # --- reading ---------------------------------------------------------------------------
     def get(self, article_id: str) -> dict[str, Any] | None:
+        if article_id in self._rows:
+            return self._rows[article_id]
         try:
             row = self.articles.get(article_id)
         except NotFoundError:
-            return None
-        for name in JSON_FIELDS:
-            row[name] = json.loads(row.get(name) or _EMPTY_JSON[name])
+            row = None
+        else:
+            row.pop("url_key", None)
+            for name in JSON_FIELDS:
+                row[name] = json.loads(row.get(name) or _EMPTY_JSON[name])
+        self._remember(article_id, row)
         return row
 
-    def upsert(self, record: dict[str, Any]) -> UpsertResult:
-        """Write an article unless the archive already holds the same content.
+    def id_with_url(self, url: str, other_than: str) -> str | None:
+        """Another article archived under the same canonical URL."""
+        rows = self.articles.rows_where("url_key = ? and id != ?", [url_key(url), other_than], limit=1, select="id")
+        return next((r["id"] for r in rows), None)
 
-        An unchanged re-crawl writes nothing, so the first fetched_at survives.
-        """
-        return self.save(record, self.get(record["id"]))
+    def with_content(self, content_hash: str, other_than: str) -> dict[str, Any] | None:
+        """The first-archived other article with the same content hash."""
+        rows = self.articles.rows_where("content_hash = ? and id != ?", [content_hash, other_than],
+                                        order_by="rowid", limit=1, select="id, cluster_id, duplicate_of")
+        return next(iter(rows), None)
 
-    def save(self, record: dict[str, Any], stored: dict[str, Any] | None) -> UpsertResult:
-        """upsert() for a caller that has already read the stored row (`get`)."""
-        if stored is not None and all(stored.get(f) == record.get(f) for f in CONTENT_FIELDS):
-            return "unchanged"
-        self.articles.upsert(record, pk="id")
-        return "new" if stored is None else "changed"
+    def near_candidates(self, keys: Iterable[int], other_than: str, limit: int = 50) -> list[dict[str, Any]]:
+        """Articles sharing a dedup key, with the text to verify them on, newest first."""
+        keys = list(keys)
+        if not keys:
+            return []
+        marks = ",".join("?" * len(keys))
+        ids = [r["id"] for r in self.db.query(
+            f"select id, count(*) as shared from {DEDUP_KEYS} where key in ({marks}) and id != ? "
+            "group by id order by shared desc limit ?", [*keys, other_than, limit])]
+        if not ids:
+            return []
+        return list(self.articles.rows_where(f"id in ({','.join('?' * len(ids))})", ids,
+                                             select="id, body_text, title, cluster_id"))
 
     def count(self) -> int:
         return self.articles.count
+
+    # --- writing ---------------------------------------------------------------------------
+    def upsert(self, record: dict[str, Any]) -> UpsertResult:
+        """Write an article unless the archive already holds the same content."""
+        return self.save(record, self.get(record["id"]))
+
+    def save(self, record: dict[str, Any], stored: dict[str, Any] | None) -> UpsertResult:
+        """Write `record` given the `stored` row (from get()), in one transaction.
+
+        Unchanged content writes nothing (the first fetched_at survives); changed content
+        keeps the stored version in `revisions`; a new article joins its cluster and the
+        near-duplicate index.
+        """
+        if stored is not None and unchanged(record, stored):
+            return "unchanged"
+        with self.db.conn:
+            if stored is not None:
+                self._add_revision(stored)
+            self.articles.upsert({**record, "url_key": url_key(record.get("url"))}, pk="id")
+            if stored is None:
+                self._join_cluster(record)
+            keys = set(index_keys(normalize(record.get("body_text") or record.get("title"))))
+            self.dedup_keys.delete_where("id = ?", [record["id"]])
+            self.dedup_keys.insert_all(({"key": k, "id": record["id"]} for k in keys), ignore=True)
+        self._remember(record["id"], dict(record))
+        return "new" if stored is None else "changed"
+
+    def _add_revision(self, stored: dict[str, Any]) -> None:
+        previous = self.db.execute(f"select count(*) from {REVISIONS} where id = ?", [stored["id"]]).fetchone()[0]
+        self.revisions.insert({
+            "id": stored["id"], "revision": previous + 1, "fetched_at": stored.get("fetched_at"),
+            "content_hash": stored.get("content_hash"), "title": stored.get("title"),
+            "body_html": stored.get("body_html"), "body_text": stored.get("body_text"),
+            "record": json.dumps(stored, ensure_ascii=False),
+        })
+
+    def _join_cluster(self, record: dict[str, Any]) -> None:
+        cluster_id = record.get("cluster_id") or record["id"]
+        self.db.execute(
+            f"insert into {CLUSTERS} (cluster_id, size, first_id, updated_at) values (?, 1, ?, ?) "
+            "on conflict(cluster_id) do update set size = size + 1, updated_at = excluded.updated_at",
+            [cluster_id, record["id"], record.get("fetched_at")],
+        )
+
+    def _remember(self, article_id: str, row: dict[str, Any] | None) -> None:
+        self._rows[article_id] = row
+        self._rows.move_to_end(article_id)
+        while len(self._rows) > _CACHE_SIZE:
+            self._rows.popitem(last=False)
+
+
+def unchanged(record: dict[str, Any], stored: dict[str, Any]) -> bool:
+    return all(stored.get(f) == record.get(f) for f in CONTENT_FIELDS)

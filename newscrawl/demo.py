@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{stats.get('response_received_count', 0)} pages fetched in {stats.get('elapsed_time_seconds', 0):.1f} s")
     print(f"   articles archived: {archive.count()} in total, "
           f"{stats.get('newscrawl/store/new', 0)} new, {stats.get('newscrawl/store/changed', 0)} changed, "
-          f"{stats.get('newscrawl/store/unchanged', 0)} unchanged this run")
+          f"{stats.get('newscrawl/dedup/same_id', 0)} unchanged this run")
     ours = {k.removeprefix("newscrawl/"): v for k, v in result.newscrawl_stats().items()}
     drops = {k: v for k, v in ours.items() if k.startswith(("finews/page_dropped/", "validate/"))}
     failed = {k: v for k, v in ours.items() if k.startswith("finews/fetch_error/")}

@@ -68,6 +68,16 @@ class Article:
         default_factory=dict,
         metadata={"description": "Where each main field came from: {field: 'post' | 'feed' | 'share'} (JSON object)."},
     )
+    content_hash: str | None = _doc(
+        "SHA-1 of the normalized body text (NFKC, no white space): equal for one article under two ids."
+    )
+    cluster_id: str | None = _doc(
+        "The story this article belongs to: the id of the cluster's first article. Exact copies "
+        "and near-duplicates (syndicated copies, small edits) share it; distinct stories have their own."
+    )
+    duplicate_of: str | None = _doc(
+        "For an exact copy (same content_hash under another id): the id archived first, else null."
+    )
     fetched_at: str | None = _doc(
         "When the post page was fetched with this content, ISO 8601 UTC (an unchanged re-fetch keeps it)."
     )
@@ -83,5 +93,7 @@ class Article:
 
 # Fields stored as JSON text in SQLite.
 JSON_FIELDS: tuple[str, ...] = ("tags", "provenance")
-# Fields whose change makes a stored article "changed"; fetched_at alone never does.
-CONTENT_FIELDS: tuple[str, ...] = tuple(n for n in Article.field_names() if n != "fetched_at")
+# Fields whose change makes a stored article "changed" (a revision). When it was fetched,
+# where its fields came from and which story it was grouped with are not content.
+NOT_CONTENT = frozenset({"fetched_at", "provenance", "cluster_id", "duplicate_of"})
+CONTENT_FIELDS: tuple[str, ...] = tuple(n for n in Article.field_names() if n not in NOT_CONTENT)

@@ -29,10 +29,11 @@ RETRY_TIMES = 3
 CONCURRENT_ITEMS = 8
 DOWNLOAD_TIMEOUT = 30
 
-# --- Item pipelines: validate -> clean -> store -> append -----------------------------------
+# --- Item pipelines: validate -> clean -> dedup -> store -> append --------------------------
 ITEM_PIPELINES = {
     "newscrawl.pipelines.validate.ValidateArticlePipeline": 100,
     "newscrawl.pipelines.clean.CleanArticlePipeline": 200,
+    "newscrawl.pipelines.dedup.DedupArticlePipeline": 300,
     "newscrawl.pipelines.store.StoreArticlePipeline": 500,
     "newscrawl.pipelines.jsonl.AppendJsonlPipeline": 600,
 }
@@ -49,6 +50,12 @@ NEWSCRAWL_FOLLOW_SHARE = True
 NEWSCRAWL_SHARE_HOSTS = list(SHARE_HOSTS)
 # Where Eastmoney article links (…/news/1344,<id>.html, …/a/<id>.html) and bare ids are asked.
 NEWSCRAWL_SHARE_DEFAULT_HOST = "finews.zning.xyz"
+
+# Near-duplicates (dedup.same_story): 3-gram Jaccard at or above the threshold, or the shorter
+# text at least this contained in a longer one at most twice its length, with no new figure.
+# Tuned on the real sample: bench/dedup_quality.py prints precision and recall.
+NEWSCRAWL_NEAR_DUP_THRESHOLD = 0.6
+NEWSCRAWL_NEAR_DUP_CONTAINMENT = 0.9
 
 # SQLite archive (sqlite-utils); table `articles`, primary key `id`.
 NEWSCRAWL_DB = "data/newscrawl.db"

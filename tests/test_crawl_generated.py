@@ -52,7 +52,7 @@ def test_second_crawl_adds_no_rows_and_no_jsonl_lines(serve, small_site: Generat
     crawl_through_mirror(proxy.url, tmp_path)
     first_lines = (tmp_path / "articles.jsonl").read_bytes()
     second = crawl_through_mirror(proxy.url, tmp_path)
-    assert second.stats["newscrawl/store/unchanged"] == 120
+    assert second.stats["newscrawl/dedup/same_id"] == 120
     assert "newscrawl/store/new" not in second.stats
     assert "newscrawl/jsonl/written" not in second.stats
     assert (tmp_path / "articles.jsonl").read_bytes() == first_lines

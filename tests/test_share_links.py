@@ -108,7 +108,7 @@ def test_a_failing_rerun_does_not_erase_source_fields(serve, small_site, tmp_pat
     result = crawl_through_mirror(serve(_ShareOverride(small_site, down)).url, tmp_path)
     # 120 articles + 2 planted pages that parse (their titles/dates are missing) - 2 unsafe links.
     assert result.stats["newscrawl/share/http_404"] == 120
-    assert result.stats["newscrawl/store/unchanged"] == 120
+    assert result.stats["newscrawl/dedup/same_id"] == 120
     assert {r["id"]: r for r in Archive(tmp_path / "newscrawl.db").articles.rows} == before
 
 

@@ -53,7 +53,7 @@ def test_backfill_into_an_archive_keeps_what_the_posts_gave(serve, small_site, t
     before = {r["id"]: r for r in Archive(tmp_path / "newscrawl.db").articles.rows}
     ids = " ".join(a.share_id for a in _plain(small_site)[:5])
     result = crawl_through_mirror(proxy.url, tmp_path, spider="share", spider_args={"ids": ids})
-    assert result.stats["newscrawl/store/unchanged"] == 5
+    assert result.stats["newscrawl/dedup/same_id"] == 5
     assert {r["id"]: r for r in Archive(tmp_path / "newscrawl.db").articles.rows} == before
 
 

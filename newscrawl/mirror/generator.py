@@ -162,7 +162,7 @@ class GeneratedSite:
         for a in self.articles:
             if a.planted:
                 continue
-            body = [_text(p) for p in a.paragraphs] + ([_text(f"（文章来源：{a.source}）")] if a.source else [])
+            body = [_text(p) for p in a.paragraphs]  # the 文章来源 line is the source field
             record = {
                 "id": a.id, "url": render.SITE + a.path, "title": a.title,
                 "site_published_at": a.shown.isoformat(), "published_at": a.shown.isoformat(),

@@ -1,4 +1,28 @@
-"""Item pipelines, one job each: validate -> clean -> store (SQLite) -> append (JSONL).
+"""Item pipelines, one job each: validate -> clean -> dedup -> store (SQLite) -> append (JSONL).
 
-Each counts what it drops as `newscrawl/<component>/<event>` in the crawl stats.
+Each counts what it drops as `newscrawl/<component>/<event>` in the crawl stats. The dedup
+and store pipelines share one open archive per crawl (`archive_for`).
 """
+
+from __future__ import annotations
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from newscrawl.archive import Archive
+
+_ATTRIBUTE = "_newscrawl_archive"
+
+
+def archive_for(crawler: Crawler) -> Archive:
+    """The crawl's archive at NEWSCRAWL_DB, opened once and closed when the spider closes."""
+    archive = getattr(crawler, _ATTRIBUTE, None)
+    if archive is None:
+        path = crawler.settings.get("NEWSCRAWL_DB")
+        if not path:
+            raise NotConfigured("NEWSCRAWL_DB is empty")
+        archive = Archive(path)
+        setattr(crawler, _ATTRIBUTE, archive)
+        crawler.signals.connect(archive.close, signal=signals.spider_closed)
+    return archive

@@ -1,4 +1,4 @@
-"""A basic clean: trimmed, whitespace-normalized titles and tags, no empty strings."""
+"""Clean articles: sanitized body HTML (cleaning.py), its text, normalized title and tags."""
 
 from __future__ import annotations
 
@@ -6,16 +6,24 @@ from typing import Any
 
 from itemadapter import ItemAdapter
 
+from newscrawl.cleaning import clean_html, clean_text, clean_title
 from newscrawl.parsing.text import normalize_space
 
-_OPTIONAL_TEXT = ("digest", "body_html", "body_text", "source", "share_url", "share_id", "category", "media")
+_OPTIONAL_TEXT = ("digest", "source", "share_url", "share_id", "category", "media", "source_title", "source_media")
 
 
 class CleanArticlePipeline:
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        adapter["title"] = normalize_space(adapter["title"])
+        adapter["title"] = clean_title(adapter.get("title"))
         adapter["tags"] = [normalize_space(t) for t in adapter.get("tags") or [] if normalize_space(t)]
+        if adapter.get("body_html"):
+            adapter["body_html"] = clean_html(adapter["body_html"], adapter.get("url") or "")
+            adapter["body_text"] = clean_text(adapter["body_html"])
+        # The source's HTML stays as the share host answered it (a record of the source);
+        # its text is read from the cleaned HTML, like the body's.
+        if adapter.get("source_body_html"):
+            adapter["source_body_text"] = clean_text(clean_html(adapter["source_body_html"], adapter.get("share_url") or ""))
         for name in _OPTIONAL_TEXT:
             value = adapter.get(name)
             # Category and media slugs keep inner double spaces: they are the generator's own.

@@ -11,7 +11,6 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
-
 _ASCII_DIGITS = re.compile(r"[0-9]+")
 
 

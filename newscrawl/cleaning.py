@@ -1,0 +1,68 @@
+"""Cleaning article HTML and text: pure functions, each rule tested on real-shaped snippets.
+
+Eastmoney bodies carry widgets (K-line images between EM_StockImg comments, `display:none`
+paragraphs, quote links on stock names); posts end with a （文章来源：X） line that is the
+`source` field, not the article. The sanitizing itself is nh3 (the Ammonia sanitizer): an
+allowlist of tags and attributes is safer than hand-written regular expressions.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin
+
+import lxml.html
+import nh3
+
+from newscrawl.parsing.text import html_to_text, normalize_space, parsable
+
+_WIDGET = re.compile(r"<!--\s*EM_StockImg_Start\s*-->.*?<!--\s*EM_StockImg_End\s*-->", re.S | re.I)
+_HIDDEN = re.compile(r"display\s*:\s*none", re.I)
+_SOURCE_LINE = re.compile(r"^\s*（文章来源：.*）\s*$", re.S)
+_DROPPED = ("script", "style", "iframe", "noscript", "object", "embed", "template", "form")
+# What an archived article keeps: paragraphs, lists, tables, images, light formatting.
+# Links are unwrapped to their text (quote links on stock names are most of them).
+KEPT_TAGS = frozenset(
+    "p br blockquote ul ol li table thead tbody tfoot tr td th caption img strong b em i u sub sup "
+    "h2 h3 h4 h5 h6 pre code".split()
+)
+KEPT_ATTRIBUTES = {"img": {"src", "alt", "width", "height"}, "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}}
+
+
+def clean_html(html: str | None, base_url: str) -> str | None:
+    """Article HTML without widgets, scripts, handlers, iframes or the 文章来源 line."""
+    if not html or not html.strip():
+        return None
+    html = _WIDGET.sub("", parsable(html))
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    for el in root.xpath(".//*[@style]"):
+        if _HIDDEN.search(el.get("style", "")) and el.getparent() is not None:
+            el.drop_tree()
+    for el in root.iter(*_DROPPED):
+        if el.getparent() is not None:
+            el.drop_tree()
+    for p in root.iter("p"):
+        if _SOURCE_LINE.match(p.text_content()) and p.getparent() is not None:
+            p.drop_tree()
+    for img in root.iter("img"):
+        img.set("src", urljoin(base_url, (img.get("src") or "").strip()))
+    inner = (root.text or "") + "".join(lxml.html.tostring(el, encoding="unicode") for el in root)
+    cleaned = nh3.clean(
+        inner,
+        tags=set(KEPT_TAGS),
+        attributes=KEPT_ATTRIBUTES,
+        clean_content_tags=set(_DROPPED),
+        url_schemes={"http", "https"},
+        strip_comments=True,
+        link_rel=None,
+    ).strip()
+    return cleaned if html_to_text(cleaned) or "<img" in cleaned else None
+
+
+def clean_text(html: str | None) -> str | None:
+    """Plain text of cleaned HTML: a line per paragraph, no U+3000/nbsp runs, entities decoded."""
+    return html_to_text(html) or None
+
+
+def clean_title(title: str | None) -> str | None:
+    return normalize_space(title) or None if title else None

@@ -1,0 +1,88 @@
+"""Decide what an article is against the archive: new, the same again, revised, or a copy.
+
+- same_id: the archive holds this id with the same content (or the same article under
+  another category's URL) → dropped; an unchanged re-crawl writes nothing.
+- revised: the id's content changed → passed on; the store keeps the earlier version.
+- same_url: another id is archived under the same canonical URL → dropped.
+- same_content: another id has the same normalized text → kept, `duplicate_of` that id,
+  same cluster.
+- near_dup: a syndicated copy or small edit of an archived story (dedup.same_story) →
+  kept, same cluster. Never deleted: it is data.
+The archive is the memory across runs and within one: nothing here grows with it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from newscrawl.archive import Archive, unchanged, url_key
+from newscrawl.dedup import DedupSettings, content_key, index_keys, normalize, same_story
+from newscrawl.merge import reconcile
+from newscrawl.pipelines import archive_for
+
+
+class DedupArticlePipeline:
+    def __init__(self, archive: Archive, stats: Any, settings: DedupSettings = DedupSettings()) -> None:
+        self.archive = archive
+        self.stats = stats
+        self.settings = settings
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DedupArticlePipeline:
+        s = crawler.settings
+        settings = DedupSettings(
+            threshold=s.getfloat("NEWSCRAWL_NEAR_DUP_THRESHOLD", DedupSettings.threshold),
+            containment=s.getfloat("NEWSCRAWL_NEAR_DUP_CONTAINMENT", DedupSettings.containment),
+        )
+        return cls(archive_for(crawler), crawler.stats, settings)
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        stored = self.archive.get(adapter["id"])
+        record = reconcile(adapter.asdict(), stored)
+        norm = normalize(record.get("body_text") or record.get("title"))
+        record["content_hash"] = content_key(norm)
+        if stored is not None:
+            self._known(record, stored)
+        else:
+            self._new(record, norm)
+        for name, value in record.items():
+            adapter[name] = value
+        return item
+
+    def _known(self, record: dict[str, Any], stored: dict[str, Any]) -> None:
+        record["cluster_id"] = stored.get("cluster_id") or record["id"]
+        record["duplicate_of"] = stored.get("duplicate_of")
+        # The same id under another URL is the same article listed under another category.
+        if unchanged(record, stored) or url_key(record.get("url")) != url_key(stored.get("url")):
+            self._drop("same_id", record)
+        self.stats.inc_value("newscrawl/dedup/revised")
+
+    def _new(self, record: dict[str, Any], norm: str) -> None:
+        if self.archive.id_with_url(record["url"], other_than=record["id"]):
+            self._drop("same_url", record)
+        record["cluster_id"], record["duplicate_of"] = record["id"], None
+        copy = self.archive.with_content(record["content_hash"], other_than=record["id"]) if norm else None
+        if copy is not None:
+            record["duplicate_of"] = copy["duplicate_of"] or copy["id"]
+            record["cluster_id"] = copy["cluster_id"] or copy["id"]
+            self.stats.inc_value("newscrawl/dedup/same_content")
+            return
+        best, best_score = None, 0.0
+        for candidate in self.archive.near_candidates(index_keys(norm), other_than=record["id"]):
+            score = same_story(norm, normalize(candidate["body_text"] or candidate["title"]), self.settings)
+            if score > best_score:
+                best, best_score = candidate, score
+        if best is not None:
+            record["cluster_id"] = best["cluster_id"] or best["id"]
+            self.stats.inc_value("newscrawl/dedup/near_dup")
+        else:
+            self.stats.inc_value("newscrawl/dedup/unique")
+
+    def _drop(self, reason: str, record: dict[str, Any]) -> None:
+        self.stats.inc_value(f"newscrawl/dedup/{reason}")
+        raise DropItem(f"{reason}: {record.get('url')}", log_level="DEBUG")
