@@ -99,7 +99,10 @@ def similarity(a: set[str], b: set[str]) -> tuple[float, float]:
     return common / len(a | b), common / min(len(a), len(b))
 
 
-def same_story(a_norm: str, b_norm: str, settings: DedupSettings = DedupSettings()) -> float:
+DEFAULTS = DedupSettings()
+
+
+def same_story(a_norm: str, b_norm: str, settings: DedupSettings = DEFAULTS) -> float:
     """The similarity of two normalized texts if they tell the same story, else 0.
 
     Near-identical wording is not enough: the shorter text's figures must all be in the

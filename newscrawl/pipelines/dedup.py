@@ -20,13 +20,13 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from newscrawl.archive import Archive, unchanged, url_key
-from newscrawl.dedup import DedupSettings, content_key, index_keys, normalize, same_story
+from newscrawl.dedup import DEFAULTS, DedupSettings, content_key, index_keys, normalize, same_story
 from newscrawl.merge import reconcile
 from newscrawl.pipelines import archive_for
 
 
 class DedupArticlePipeline:
-    def __init__(self, archive: Archive, stats: Any, settings: DedupSettings = DedupSettings()) -> None:
+    def __init__(self, archive: Archive, stats: Any, settings: DedupSettings = DEFAULTS) -> None:
         self.archive = archive
         self.stats = stats
         self.settings = settings
