@@ -18,6 +18,7 @@ from typing import Any
 
 from newscrawl.mirror import render
 from newscrawl.mirror.http import MirrorResponse
+from newscrawl.mirror.plants import plant_duplicates, revise
 from newscrawl.mirror.shareanswers import SHARE_CASES, UNSAFE_LINKS, expected_share_fields, share_response
 from newscrawl.mirror.texts import paragraph
 from newscrawl.mirror.texts import title as make_title
@@ -68,6 +69,7 @@ class GenArticle:
     share_html: str = ""  # the body the share host answers with
     share_case: str | None = None  # a planted share answer (shareanswers.SHARE_CASES)
     gbk: bool = False
+    alias_of: str | None = None  # the same article published under a second category
 
     @property
     def shown(self) -> datetime:
@@ -86,7 +88,7 @@ class GenArticle:
 class GeneratedSite:
     """The generated site as a mirror backend (site pages by path, share answers by id)."""
 
-    def __init__(self, articles: int = 300, seed: int = 1) -> None:
+    def __init__(self, articles: int = 300, seed: int = 1, revised: int = 0) -> None:
         self.seed = seed
         rng = random.Random(seed)
         self._home_only_posts = 0
@@ -96,8 +98,11 @@ class GeneratedSite:
         for n, kind in enumerate(PLANTED):
             self.articles.append(self._article(planted_rng, articles + n, articles + len(PLANTED),
                                                NEWEST - step * (n * 7 + 3), planted=kind))
-        self.by_path = {a.path: a for a in self.articles}
+        self.dedup_cases, aliases = plant_duplicates(self.articles, MEDIA)
+        self.revised_ids = revise(self.articles, revised)
         self.by_share_id = {a.share_id: a for a in self.articles}
+        self.articles += aliases
+        self.by_path = {a.path: a for a in self.articles}
         # Per-instance caches: rendering is the mirror's hot path in benchmarks.
         self._post_bytes = lru_cache(maxsize=4096)(self._render_post)
         self._category = lru_cache(maxsize=256)(self._render_category)
@@ -160,7 +165,7 @@ class GeneratedSite:
         """What a correct crawl archives: every article that is not a planted bad page."""
         out = []
         for a in self.articles:
-            if a.planted:
+            if a.planted or a.alias_of:
                 continue
             body = [_text(p) for p in a.paragraphs]  # the 文章来源 line is the source field
             record = {
