@@ -1,0 +1,64 @@
+"""Cleaning rules, each on a real-shaped snippet (Eastmoney body HTML as the posts carry it)."""
+
+from __future__ import annotations
+
+from newscrawl.cleaning import clean_html, clean_text, clean_title
+
+URL = "https://finews.withounder.com/emnews/2022/05/26/202205262391921712.html"
+
+
+def test_kline_widget_between_em_comments_is_removed() -> None:
+    html = ('<p>正文。</p><!-- EM_StockImg_Start --><p style="text-align:center;"><a href="http://quote.eastmoney.com/unify/r/106.NIO">'
+            '<img src="https://webquoteklinepic.eastmoney.com/GetPic.aspx?nid=106.NIO&amp;imageType=k" alt="K图 NIO_0"></a></p>'
+            "<!-- EM_StockImg_End --><p>下一段。</p>")
+    cleaned = clean_html(html, URL)
+    assert "GetPic" not in cleaned and "EM_StockImg" not in cleaned
+    assert clean_text(cleaned) == "正文。\n下一段。"
+
+
+def test_display_none_blocks_are_removed() -> None:
+    html = '<p style="display:none;height:1px;overflow:hidden;"><br /></p><p style="DISPLAY: NONE">隐藏</p><p>可见。</p>'
+    assert clean_html(html, URL) == "<p>可见。</p>"
+
+
+def test_quote_links_keep_their_text() -> None:
+    html = ('<p>霍尼韦尔宣布为<span id="stock_106.NIO"><a href="http://quote.eastmoney.com/unify/r/106.NIO" '
+            'class="keytip" data-code="106,NIO">蔚来</a></span><span id="quote_106.NIO"></span>提供制冷剂。</p>')
+    assert clean_html(html, URL) == "<p>霍尼韦尔宣布为蔚来提供制冷剂。</p>"
+
+
+def test_scripts_styles_iframes_and_handlers_are_removed() -> None:
+    html = ('<p onclick="track()" onmouseover="x()">正文<script>alert(1)</script><style>p{}</style></p>'
+            '<iframe src="https://example.com/ad"></iframe><img src="a.png" onerror="steal()">')
+    cleaned = clean_html(html, URL)
+    assert cleaned == '<p>正文</p><img src="https://finews.withounder.com/emnews/2022/05/26/a.png">'
+
+
+def test_paragraphs_lists_tables_and_images_are_kept_with_absolute_urls() -> None:
+    html = ('<center><img src="//dfscdn.dfcfw.com/download/D1.jpg" width="552" style="border:1px"></center>'
+            "<ul><li>一</li><li>二</li></ul><table><tr><td colspan=\"2\">营收</td></tr></table>"
+            '<p><strong>小标题</strong></p><img src="javascript:alert(1)">')
+    cleaned = clean_html(html, URL)
+    assert '<img src="https://dfscdn.dfcfw.com/download/D1.jpg" width="552">' in cleaned
+    assert "<ul><li>一</li><li>二</li></ul>" in cleaned and '<td colspan="2">营收</td>' in cleaned
+    assert "<strong>小标题</strong>" in cleaned and "javascript" not in cleaned
+
+
+def test_source_line_leaves_the_body() -> None:
+    html = ('<p>正文。</p><p class="em_media">（文章来源：上海<span id="bk_90.BK0473"><a href="http://quote.eastmoney.com/'
+            'unify/r/90.BK0473" class="keytip">证券</a></span>报）</p>')
+    assert clean_text(clean_html(html, URL)) == "正文。"
+
+
+def test_text_keeps_paragraph_breaks_and_has_no_ideographic_space_runs_or_entities() -> None:
+    html = "<p>\u3000\u3000第一段&amp;A股，&lt;基加利修正案&gt;。</p><p>第二段&nbsp;&nbsp;&nbsp;结束。</p>"
+    assert clean_text(clean_html(html, URL)) == "第一段&A股，<基加利修正案>。\n第二段 结束。"
+
+
+def test_titles_are_trimmed_and_whitespace_normalized() -> None:
+    assert clean_title("  蔚来汽车\u3000启用\n“绿色”制冷液 ") == "蔚来汽车 启用 “绿色”制冷液"
+    assert clean_title("   ") is None
+
+
+def test_a_body_of_nothing_but_widgets_is_none() -> None:
+    assert clean_html('<p style="display:none"><br></p><!-- EM_StockImg_Start -->x<!-- EM_StockImg_End -->', URL) is None
