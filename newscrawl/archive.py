@@ -5,7 +5,8 @@ Tables:
   `url_key` (the w3lib-canonical URL) is indexed for duplicate lookups.
 - `revisions`: the earlier versions of articles whose content changed.
 - `clusters`: one row per story (cluster_id = its first article's id) with its size.
-- `dedup_keys`: MinHash band and figure-clause keys per article: the near-duplicate index.
+- `dedup_keys`: MinHash band and figure-clause keys per article: the near-duplicate index,
+  with `dedup_key_counts` (articles per key) to skip boilerplate keys.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import sqlite_utils
-from sqlite_utils.db import NotFoundError
 from w3lib.url import canonicalize_url
 
 from newscrawl.dedup import index_keys, normalize
 from newscrawl.items import CONTENT_FIELDS, JSON_FIELDS, Article
 
 ARTICLES, REVISIONS, CLUSTERS, DEDUP_KEYS = "articles", "revisions", "clusters", "dedup_keys"
+KEY_COUNTS = "dedup_key_counts"
+HOT_KEY = 50
 UpsertResult = Literal["new", "changed", "unchanged"]
 
 _COLUMNS: dict[str, type] = {name: str for name in Article.field_names()} | {"url_key": str}
@@ -50,6 +52,10 @@ class Archive:
         self.clusters = self.db.table(CLUSTERS)
         self.dedup_keys = self.db.table(DEDUP_KEYS)
         self._ensure_schema()
+        names = ", ".join(f"[{c}]" for c in _COLUMNS)
+        updates = ", ".join(f"[{c}] = excluded.[{c}]" for c in _COLUMNS if c != "id")
+        self._upsert_sql = (f"insert into {ARTICLES} ({names}) values ({', '.join('?' * len(_COLUMNS))}) "
+                            f"on conflict(id) do update set {updates}")
         # Rows read for the item in hand: dedup and store both look at the stored article.
         self._rows: OrderedDict[str, dict[str, Any] | None] = OrderedDict()
 
@@ -72,6 +78,8 @@ class Archive:
         if not self.dedup_keys.exists():
             self.dedup_keys.create({"key": int, "id": str}, pk=("key", "id"))
             self.dedup_keys.create_index(["id"], if_not_exists=True)
+        if not self.db[KEY_COUNTS].exists():
+            self.db[KEY_COUNTS].create({"key": int, "n": int}, pk="key")
 
     def close(self) -> None:
         self.db.close()
@@ -80,11 +88,11 @@ class Archive:
     def get(self, article_id: str) -> dict[str, Any] | None:
         if article_id in self._rows:
             return self._rows[article_id]
-        try:
-            row = self.articles.get(article_id)
-        except NotFoundError:
-            row = None
-        else:
+        cursor = self.db.execute(f"select * from {ARTICLES} where id = ?", [article_id])
+        found = cursor.fetchone()
+        row = None
+        if found is not None:
+            row = dict(zip((d[0] for d in cursor.description), found, strict=True))
             row.pop("url_key", None)
             for name in JSON_FIELDS:
                 row[name] = json.loads(row.get(name) or _EMPTY_JSON[name])
@@ -93,28 +101,33 @@ class Archive:
 
     def id_with_url(self, url: str, other_than: str) -> str | None:
         """Another article archived under the same canonical URL."""
-        rows = self.articles.rows_where("url_key = ? and id != ?", [url_key(url), other_than], limit=1, select="id")
-        return next((r["id"] for r in rows), None)
+        found = self.db.execute(f"select id from {ARTICLES} where url_key = ? and id != ? limit 1",
+                                [url_key(url), other_than]).fetchone()
+        return found[0] if found else None
 
     def with_content(self, content_hash: str, other_than: str) -> dict[str, Any] | None:
         """The first-archived other article with the same content hash."""
-        rows = self.articles.rows_where("content_hash = ? and id != ?", [content_hash, other_than],
-                                        order_by="rowid", limit=1, select="id, cluster_id, duplicate_of")
-        return next(iter(rows), None)
+        found = self.db.execute(
+            f"select id, cluster_id, duplicate_of from {ARTICLES} where content_hash = ? and id != ? "
+            "order by rowid limit 1", [content_hash, other_than]).fetchone()
+        return dict(zip(("id", "cluster_id", "duplicate_of"), found, strict=True)) if found else None
 
-    def near_candidates(self, keys: Iterable[int], other_than: str, limit: int = 50) -> list[dict[str, Any]]:
-        """Articles sharing a dedup key, with the text to verify them on, newest first."""
+    def near_candidates(self, keys: Iterable[int], other_than: str, limit: int = 20) -> list[dict[str, Any]]:
+        """Articles sharing a near-duplicate key, with their text, most keys shared first.
+
+        A key shared by more than HOT_KEY articles is boilerplate (a stock phrase): it finds
+        no story and would make every lookup cost more as the archive grows, so it is skipped.
+        """
         keys = list(keys)
         if not keys:
             return []
         marks = ",".join("?" * len(keys))
-        ids = [r["id"] for r in self.db.query(
-            f"select id, count(*) as shared from {DEDUP_KEYS} where key in ({marks}) and id != ? "
-            "group by id order by shared desc limit ?", [*keys, other_than, limit])]
-        if not ids:
-            return []
-        return list(self.articles.rows_where(f"id in ({','.join('?' * len(ids))})", ids,
-                                             select="id, body_text, title, cluster_id"))
+        rows = self.db.execute(
+            f"select a.id, a.body_text, a.title, a.cluster_id from {ARTICLES} a join ("
+            f"  select k.id, count(*) as shared from {DEDUP_KEYS} k join {KEY_COUNTS} c on c.key = k.key"
+            f"  where k.key in ({marks}) and c.n <= ? and k.id != ? group by k.id order by shared desc limit ?"
+            ") m on m.id = a.id", [*keys, HOT_KEY, other_than, limit]).fetchall()
+        return [dict(zip(("id", "body_text", "title", "cluster_id"), r, strict=True)) for r in rows]
 
     def count(self) -> int:
         return self.articles.count
@@ -133,17 +146,31 @@ class Archive:
         """
         if stored is not None and unchanged(record, stored):
             return "unchanged"
+        row = {**record, "url_key": url_key(record.get("url"))}
+        for name in JSON_FIELDS:
+            row[name] = json.dumps(row.get(name) or json.loads(_EMPTY_JSON[name]), ensure_ascii=False)
+        keys = set(index_keys(normalize(record.get("body_text") or record.get("title"))))
+        # The per-article hot path: prepared statements in one transaction. sqlite-utils made
+        # the schema; its per-call introspection would cost more than the writes themselves.
         with self.db.conn:
             if stored is not None:
                 self._add_revision(stored)
-            self.articles.upsert({**record, "url_key": url_key(record.get("url"))}, pk="id")
+            self.db.execute(self._upsert_sql, [row.get(c) for c in _COLUMNS])
             if stored is None:
                 self._join_cluster(record)
-            keys = set(index_keys(normalize(record.get("body_text") or record.get("title"))))
-            self.dedup_keys.delete_where("id = ?", [record["id"]])
-            self.dedup_keys.insert_all(({"key": k, "id": record["id"]} for k in keys), ignore=True)
+            self._index(record["id"], keys, stored is not None)
         self._remember(record["id"], dict(record))
         return "new" if stored is None else "changed"
+
+    def _index(self, article_id: str, keys: set[int], known: bool) -> None:
+        if known:
+            old = [r[0] for r in self.db.execute(f"select key from {DEDUP_KEYS} where id = ?", [article_id])]
+            self.db.conn.executemany(f"update {KEY_COUNTS} set n = n - 1 where key = ?", [(k,) for k in old])
+            self.db.execute(f"delete from {DEDUP_KEYS} where id = ?", [article_id])
+        self.db.conn.executemany(f"insert into {DEDUP_KEYS} (key, id) values (?, ?)", [(k, article_id) for k in keys])
+        self.db.conn.executemany(
+            f"insert into {KEY_COUNTS} (key, n) values (?, 1) on conflict(key) do update set n = n + 1",
+            [(k,) for k in keys])
 
     def _add_revision(self, stored: dict[str, Any]) -> None:
         previous = self.db.execute(f"select count(*) from {REVISIONS} where id = ?", [stored["id"]]).fetchone()[0]

@@ -14,7 +14,7 @@ from urllib.parse import urljoin
 import lxml.html
 import nh3
 
-from newscrawl.parsing.text import html_to_text, normalize_space, parsable
+from newscrawl.parsing.text import html_to_text, normalize_space, parsable, tree_text
 
 _WIDGET = re.compile(r"<!--\s*EM_StockImg_Start\s*-->.*?<!--\s*EM_StockImg_End\s*-->", re.S | re.I)
 _HIDDEN = re.compile(r"display\s*:\s*none", re.I)
@@ -31,10 +31,19 @@ KEPT_ATTRIBUTES = {"img": {"src", "alt", "width", "height"}, "td": {"colspan", "
 
 def clean_html(html: str | None, base_url: str) -> str | None:
     """Article HTML without widgets, scripts, handlers, iframes or the 文章来源 line."""
+    return clean_body(html, base_url)[0]
+
+
+def clean_text(html: str | None) -> str | None:
+    """Plain text of cleaned HTML: a line per paragraph, no U+3000/nbsp runs, entities decoded."""
+    return html_to_text(html) or None
+
+
+def clean_body(html: str | None, base_url: str) -> tuple[str | None, str | None]:
+    """(cleaned HTML, its text) in one parse: the text is read from the pruned tree."""
     if not html or not html.strip():
-        return None
-    html = _WIDGET.sub("", parsable(html))
-    root = lxml.html.fragment_fromstring(html, create_parent="div")
+        return None, None
+    root = lxml.html.fragment_fromstring(_WIDGET.sub("", parsable(html)), create_parent="div")
     for el in root.xpath(".//*[@style]"):
         if _HIDDEN.search(el.get("style", "")) and el.getparent() is not None:
             el.drop_tree()
@@ -56,12 +65,8 @@ def clean_html(html: str | None, base_url: str) -> str | None:
         strip_comments=True,
         link_rel=None,
     ).strip()
-    return cleaned if html_to_text(cleaned) or "<img" in cleaned else None
-
-
-def clean_text(html: str | None) -> str | None:
-    """Plain text of cleaned HTML: a line per paragraph, no U+3000/nbsp runs, entities decoded."""
-    return html_to_text(html) or None
+    text = tree_text(root) or None
+    return (cleaned if text or "<img" in cleaned else None), text
 
 
 def clean_title(title: str | None) -> str | None:

@@ -11,18 +11,21 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
 SHINGLE = 3
-NUM_PERM, BANDS, ROWS = 60, 15, 4  # LSH candidates from a Jaccard of ≈ 0.5 up
+NUM_PERM, BANDS, ROWS = 60, 10, 6  # LSH candidates from a Jaccard of ≈ 0.7 up
 _NOISE = re.compile(r"[\s\u3000\u00a0]+")
 _FIGURE = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
 _CLAUSE = re.compile(r"[^,.;!?:，。；！？：、()（）\[\]【】“”\"']+")
 _MIN_CLAUSE = 6
+# Clause keys are for short texts (flashes), where a few added words move the 3-gram
+# Jaccard most; in longer texts a stock clause would only bring false candidates.
+_SHORT = 120
+_MINHASH_CHARS = 1000
 # The keys are stored in the archive, so the hashing is fixed here for good: other
 # constants (or shingle size, bands, rows) need the stored keys rebuilt.
 _MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -42,9 +45,13 @@ class DedupSettings:
     min_chars: int = 8  # shorter texts are compared by their content key only
 
 
+# Full-width ASCII (Ｕ+FF01–FF5E) folded to ASCII: what NFKC does to news text, 20× faster.
+_FOLD = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+
+
 def normalize(text: str | None) -> str:
-    """Text as compared: NFKC, no white space (full-width digits and spaces folded)."""
-    return _NOISE.sub("", unicodedata.normalize("NFKC", text or ""))
+    """Text as compared: full-width letters, digits and punctuation folded, no white space."""
+    return _NOISE.sub("", (text or "").translate(_FOLD))
 
 
 def content_key(text: str | None) -> str | None:
@@ -63,14 +70,15 @@ def shingles(norm: str) -> set[str]:
 def index_keys(norm: str) -> tuple[int, ...]:
     """The keys that find a text's near-duplicates: MinHash LSH bands and figure clauses.
 
-    Bands catch texts sharing about half their 3-grams or more. A clause with a figure in it
-    (北向资金净流入超40亿元) is specific enough to be a key of its own: it catches a short
-    flash inside a copy that adds a few words, which bands on so few 3-grams would miss.
+    Bands catch texts sharing most of their 3-grams. In a short text, a clause with a figure
+    in it (北向资金净流入超40亿元) is a key of its own: it catches a flash inside a copy that
+    adds a few words, which bands on so few 3-grams would miss.
     MinHash is computed with numpy over all 3-grams at once (multiply-shift hashing).
     """
     if not norm:
         return ()
-    codes = np.frombuffer(norm.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    # A long article's first part is enough to find its copies, and bounds the cost.
+    codes = np.frombuffer(norm[:_MINHASH_CHARS].encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     with np.errstate(over="ignore"):
         grams = (codes[:-2] * _MIX ^ codes[1:-1]) * _MIX ^ codes[2:] if len(codes) >= SHINGLE else codes
         grams = np.unique(grams * _MIX)
@@ -79,7 +87,8 @@ def index_keys(norm: str) -> tuple[int, ...]:
         for row in range(ROWS):
             band = band * _MIX + signature[:, row]
     keys = [int(k) for k in band >> np.uint64(1)]
-    keys += [_key(c) for c in _CLAUSE.findall(norm) if len(c) >= _MIN_CLAUSE and _FIGURE.search(c)]
+    if len(norm) <= _SHORT:
+        keys += [_key(c) for c in _CLAUSE.findall(norm) if len(c) >= _MIN_CLAUSE and _FIGURE.search(c)]
     return tuple(keys)
 
 
@@ -91,7 +100,7 @@ def figures(norm: str) -> set[str]:
     return {f.replace(",", "") for f in _FIGURE.findall(norm)}
 
 
-def similarity(a: set[str], b: set[str]) -> tuple[float, float]:
+def similarity(a: set[str] | frozenset[str], b: set[str] | frozenset[str]) -> tuple[float, float]:
     """(Jaccard, containment of the smaller set in the larger)."""
     if not a or not b:
         return 0.0, 0.0
@@ -102,18 +111,32 @@ def similarity(a: set[str], b: set[str]) -> tuple[float, float]:
 DEFAULTS = DedupSettings()
 
 
-def same_story(a_norm: str, b_norm: str, settings: DedupSettings = DEFAULTS) -> float:
+@dataclass(frozen=True)
+class Text:
+    """A text prepared for comparison once: normalized, its 3-grams and its figures."""
+
+    norm: str
+    grams: frozenset[str]
+    figures: frozenset[str]
+
+    @classmethod
+    def of(cls, norm: str) -> Text:
+        return cls(norm, frozenset(shingles(norm)), frozenset(figures(norm)))
+
+
+def same_story(a: str | Text, b: str | Text, settings: DedupSettings = DEFAULTS) -> float:
     """The similarity of two normalized texts if they tell the same story, else 0.
 
     Near-identical wording is not enough: the shorter text's figures must all be in the
     longer one, so a running update of a figure is never merged into its predecessor.
     """
-    short, long = sorted((a_norm, b_norm), key=len)
-    if len(short) < settings.min_chars or not figures(short) <= figures(long):
+    a, b = (t if isinstance(t, Text) else Text.of(t) for t in (a, b))
+    short, long = sorted((a, b), key=lambda t: len(t.norm))
+    if len(short.norm) < settings.min_chars or not short.figures <= long.figures:
         return 0.0
-    jaccard, containment = similarity(shingles(a_norm), shingles(b_norm))
+    jaccard, containment = similarity(a.grams, b.grams)
     if jaccard >= settings.threshold:
         return jaccard
-    if containment >= settings.containment and len(short) >= settings.min_length_ratio * len(long):
+    if containment >= settings.containment and len(short.norm) >= settings.min_length_ratio * len(long.norm):
         return containment
     return 0.0

@@ -121,7 +121,7 @@ class GeneratedSite:
         title = make_title(rng)
         if rng.random() < 0.05:
             title = title.replace("：", "&", 1) if "：" in title else title + " A&H"
-        full = [paragraph(rng, rng.randint(1, 3)) for _ in range(rng.randint(2, 6))]
+        full = [paragraph(rng, rng.randint(2, 3)) for _ in range(rng.randint(2, 6))]
         digest, paragraphs, source = None, full, None
         if shape == "A":
             if rng.random() < 0.3:

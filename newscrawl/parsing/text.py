@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import lxml.html
 
@@ -29,7 +30,11 @@ def html_to_text(html: str | None) -> str:
     """Plain text of an HTML fragment: one line per block, blank-only lines dropped."""
     if not html or not html.strip():
         return ""
-    root = lxml.html.fragment_fromstring(parsable(html), create_parent="div")
+    return tree_text(lxml.html.fragment_fromstring(parsable(html), create_parent="div"))
+
+
+def tree_text(root: Any) -> str:
+    """Plain text of a parsed fragment (changed in place): one line per block."""
     for bad in root.xpath(".//script|.//style"):
         bad.drop_tree()
     for el in root.iter():

@@ -20,7 +20,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from newscrawl.archive import Archive, unchanged, url_key
-from newscrawl.dedup import DEFAULTS, DedupSettings, content_key, index_keys, normalize, same_story
+from newscrawl.dedup import DEFAULTS, DedupSettings, Text, content_key, index_keys, normalize, same_story
 from newscrawl.merge import reconcile
 from newscrawl.pipelines import archive_for
 
@@ -43,7 +43,8 @@ class DedupArticlePipeline:
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         stored = self.archive.get(adapter["id"])
-        record = reconcile(adapter.asdict(), stored)
+        # A shallow copy: itemadapter's asdict() deep-copies, a cost on every item.
+        record = reconcile(dict(adapter.items()), stored)
         norm = normalize(record.get("body_text") or record.get("title"))
         record["content_hash"] = content_key(norm)
         if stored is not None:
@@ -72,9 +73,9 @@ class DedupArticlePipeline:
             record["cluster_id"] = copy["cluster_id"] or copy["id"]
             self.stats.inc_value("newscrawl/dedup/same_content")
             return
-        best, best_score = None, 0.0
+        best, best_score, text = None, 0.0, Text.of(norm)
         for candidate in self.archive.near_candidates(index_keys(norm), other_than=record["id"]):
-            score = same_story(norm, normalize(candidate["body_text"] or candidate["title"]), self.settings)
+            score = same_story(text, normalize(candidate["body_text"] or candidate["title"]), self.settings)
             if score > best_score:
                 best, best_score = candidate, score
         if best is not None:

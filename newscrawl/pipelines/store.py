@@ -26,7 +26,7 @@ class StoreArticlePipeline:
         return cls(archive_for(crawler), crawler.stats)
 
     def process_item(self, item: Any) -> Any:
-        record = ItemAdapter(item).asdict()
+        record = dict(ItemAdapter(item).items())
         stored = self.archive.get(record["id"])
         result = self.archive.save(record, stored)
         self.stats.inc_value(f"newscrawl/store/{result}")

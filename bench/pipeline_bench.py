@@ -1,0 +1,103 @@
+"""Benchmark: clean + dedup + store throughput offline, and how it scales with the archive.
+
+    python bench/pipeline_bench.py [--small 10000] [--large 100000] [--batch 5000]
+
+Feeds generated articles (as a crawl's items, parsing already done) through the real
+pipelines into a fresh archive: fills it to `--small`, times the next `--batch`, goes on to
+`--large`, times another `--batch`. Prints articles/s, the per-article cost ratio, peak RSS,
+and the clusters of more than one article among the distinct generated articles (none is
+correct but for the planted copies). Figures, not assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from scrapy.exceptions import DropItem  # noqa: E402
+
+from newscrawl.archive import Archive  # noqa: E402
+from newscrawl.items import Article  # noqa: E402
+from newscrawl.mirror.generator import GeneratedSite  # noqa: E402
+from newscrawl.pipelines.clean import CleanArticlePipeline  # noqa: E402
+from newscrawl.pipelines.dedup import DedupArticlePipeline  # noqa: E402
+from newscrawl.pipelines.store import StoreArticlePipeline  # noqa: E402
+
+WIDGET = ('<p style="display:none;height:1px;overflow:hidden;"><br /></p><!-- EM_StockImg_Start --><p><img '
+          'src="https://webquoteklinepic.eastmoney.com/GetPic.aspx?nid=1.600519"></p><!-- EM_StockImg_End -->')
+
+
+class Stats(Counter):
+    def inc_value(self, key: str, count: int = 1) -> None:
+        self[key] += count
+
+
+def items(site: GeneratedSite) -> list[Article]:
+    """The site's articles as the spider yields them (post HTML, before cleaning)."""
+    out = []
+    for a in site.articles:
+        if a.planted or a.alias_of:
+            continue
+        body = "".join(f"<p>{p}</p>" for p in a.paragraphs)
+        if a.digest:
+            body = WIDGET + body
+        if a.source:
+            body += f'<p class="em_media">（文章来源：{a.source}）</p>'
+        out.append(Article(id=a.id, url=f"https://finews.withounder.com{a.path}", title=a.title,
+                           site_published_at=a.shown.isoformat(), published_at=a.published.isoformat(),
+                           category=a.slug, media=a.media, tags=a.tags, digest=a.digest, body_html=body,
+                           share_url=a.share_url, share_id=a.share_id, fetched_at="2026-11-29T00:00:00+00:00"))
+    return out
+
+
+def run(pipelines: list, batch: list[Article]) -> float:
+    started = time.perf_counter()
+    for item in batch:
+        try:
+            for pipeline in pipelines:
+                item = pipeline.process_item(item)
+        except DropItem:
+            pass
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--large", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=5_000)
+    args = parser.parse_args()
+
+    print(f"generating {args.large + 2 * args.batch} articles …", flush=True)
+    all_items = items(GeneratedSite(args.large + 2 * args.batch, seed=11))
+    with tempfile.TemporaryDirectory() as work:
+        archive, stats = Archive(Path(work) / "bench.db"), Stats()
+        pipelines = [CleanArticlePipeline(), DedupArticlePipeline(archive, stats), StoreArticlePipeline(archive, stats)]
+        fill_small = run(pipelines, all_items[: args.small])
+        small = run(pipelines, all_items[args.small : args.small + args.batch])
+        clusters_small = {r["cluster_id"]: r["size"] for r in archive.clusters.rows_where("size > 1")}
+        fill_large = run(pipelines, all_items[args.small + args.batch : args.large])
+        large = run(pipelines, all_items[args.large : args.large + args.batch])
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"fill to {args.small:>7,}: {args.small / fill_small:8.0f} articles/s")
+        print(f"next {args.batch:,} at {args.small:>7,} archived: {args.batch / small:8.0f} articles/s "
+              f"({small / args.batch * 1e6:.0f} µs/article)")
+        print(f"fill to {args.large:>7,}: {(args.large - args.small - args.batch) / fill_large:8.0f} articles/s")
+        print(f"next {args.batch:,} at {args.large:>7,} archived: {args.batch / large:8.0f} articles/s "
+              f"({large / args.batch * 1e6:.0f} µs/article)")
+        print(f"per-article cost ratio {args.large:,} / {args.small:,}: {large / small:.2f}")
+        print(f"peak RSS: {rss:.0f} MiB; database: {Path(work, 'bench.db').stat().st_size / 2**20:.0f} MiB")
+        print(f"clusters of more than one article among the first {args.small + args.batch:,}: "
+              f"{len(clusters_small)} (planted: 2) — sizes {sorted(clusters_small.values())}")
+        print("dedup decisions:", {k.split('/')[-1]: v for k, v in sorted(stats.items()) if '/dedup/' in k})
+
+
+if __name__ == "__main__":
+    main()
