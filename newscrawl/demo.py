@@ -46,8 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"3. Crawl finished ({result.report['finish_reason']}): "
           f"{stats.get('response_received_count', 0)} pages fetched in {stats.get('elapsed_time_seconds', 0):.1f} s")
     print(f"   articles archived: {archive.count()} in total, "
-          f"{stats.get('newscrawl/store/new', 0)} new, {stats.get('newscrawl/store/changed', 0)} changed, "
-          f"{stats.get('newscrawl/dedup/same_id', 0)} unchanged this run")
+          f"{stats.get('newscrawl/store/new', 0)} new, {stats.get('newscrawl/store/changed', 0)} revised this run")
+    dedup = {k.removeprefix("newscrawl/dedup/"): v for k, v in stats.items() if k.startswith("newscrawl/dedup/")}
+    print("   deduplication: " + ", ".join(f"{k} {v}" for k, v in sorted(dedup.items()))
+          + f"; {archive.clusters.count} stories")
     ours = {k.removeprefix("newscrawl/"): v for k, v in result.newscrawl_stats().items()}
     drops = {k: v for k, v in ours.items() if k.startswith(("finews/page_dropped/", "validate/"))}
     failed = {k: v for k, v in ours.items() if k.startswith("finews/fetch_error/")}
