@@ -70,3 +70,14 @@ def test_url_lists_skip_comment_lines(tmp_path: Path) -> None:
     links.write_text("# old archive, 2022\nhttp://a/1 http://a/2\n\n  # http://a/3\nhttp://a/4\n", encoding="utf-8")
     assert read_url_args(str(links)) == ["http://a/1", "http://a/2", "http://a/4"]
     assert read_url_args("http://a/1  http://a/2") == ["http://a/1", "http://a/2"]
+
+
+def test_a_site_crawl_after_a_backfill_completes_the_article(serve, small_site, tmp_path: Path) -> None:
+    proxy = serve(small_site)
+    article = _plain(small_site)[0]
+    crawl_through_mirror(proxy.url, tmp_path, spider="share", spider_args={"ids": article.share_id})
+    result = crawl_through_mirror(proxy.url, tmp_path)
+    row = Archive(tmp_path / "newscrawl.db").get(article.id)
+    assert row["url"] == f"https://finews.withounder.com{article.path}" and row["category"] == article.slug
+    assert row["site_published_at"] == article.shown.isoformat()
+    assert result.stats["newscrawl/dedup/revised"] == 1

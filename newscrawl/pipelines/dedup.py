@@ -21,7 +21,7 @@ from scrapy.exceptions import DropItem
 
 from newscrawl.archive import Archive, unchanged, url_key
 from newscrawl.dedup import DEFAULTS, DedupSettings, Text, content_key, index_keys, normalize, same_story
-from newscrawl.merge import reconcile
+from newscrawl.merge import from_post, reconcile
 from newscrawl.pipelines import archive_for
 
 
@@ -58,8 +58,10 @@ class DedupArticlePipeline:
     def _known(self, record: dict[str, Any], stored: dict[str, Any]) -> None:
         record["cluster_id"] = stored.get("cluster_id") or record["id"]
         record["duplicate_of"] = stored.get("duplicate_of")
-        # The same id under another URL is the same article listed under another category.
-        if unchanged(record, stored) or url_key(record.get("url")) != url_key(stored.get("url")):
+        # The same id under another post URL is the same article listed under another
+        # category. (A share-only article read from its post page is an update, though.)
+        moved = from_post(stored) and url_key(record.get("url")) != url_key(stored.get("url"))
+        if unchanged(record, stored) or moved:
             self._drop("same_id", record)
         self.stats.inc_value("newscrawl/dedup/revised")
 
