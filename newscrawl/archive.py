@@ -77,7 +77,7 @@ class Archive:
             self.clusters.create({"cluster_id": str, "size": int, "first_id": str, "updated_at": str}, pk="cluster_id")
         if not self.dedup_keys.exists():
             self.dedup_keys.create({"key": int, "id": str}, pk=("key", "id"))
-            self.dedup_keys.create_index(["id"], if_not_exists=True)
+        self.dedup_keys.create_index(["id"], if_not_exists=True)
         if not self.db[KEY_COUNTS].exists():
             self.db[KEY_COUNTS].create({"key": int, "n": int}, pk="key")
 

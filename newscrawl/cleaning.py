@@ -16,9 +16,12 @@ import nh3
 
 from newscrawl.parsing.text import html_to_text, normalize_space, parsable, tree_text
 
-_WIDGET = re.compile(r"<!--\s*EM_StockImg_Start\s*-->.*?<!--\s*EM_StockImg_End\s*-->", re.S | re.I)
+# A Start without its End must not swallow text up to a later widget's End.
+_WIDGET = re.compile(
+    r"<!--\s*EM_StockImg_Start\s*-->(?:(?!<!--\s*EM_StockImg_Start).)*?<!--\s*EM_StockImg_End\s*-->", re.S | re.I
+)
 _HIDDEN = re.compile(r"display\s*:\s*none", re.I)
-_SOURCE_LINE = re.compile(r"^\s*（文章来源：.*）\s*$", re.S)
+SOURCE_LINE = re.compile(r"^\s*（文章来源：[^）\n]*）\s*$")
 _DROPPED = ("script", "style", "iframe", "noscript", "object", "embed", "template", "form")
 # What an archived article keeps: paragraphs, lists, tables, images, light formatting.
 # Links are unwrapped to their text (quote links on stock names are most of them).
@@ -51,10 +54,14 @@ def clean_body(html: str | None, base_url: str) -> tuple[str | None, str | None]
         if el.getparent() is not None:
             el.drop_tree()
     for p in root.iter("p"):
-        if _SOURCE_LINE.match(p.text_content()) and p.getparent() is not None:
+        if SOURCE_LINE.match(p.text_content()) and p.getparent() is not None:
             p.drop_tree()
-    for img in root.iter("img"):
-        img.set("src", urljoin(base_url, (img.get("src") or "").strip()))
+    for img in list(root.iter("img")):
+        src = (img.get("src") or img.get("data-src") or "").strip()
+        if src:
+            img.set("src", urljoin(base_url, src))
+        else:  # a lazy image with no address left is no image
+            img.drop_tree()
     inner = (root.text or "") + "".join(lxml.html.tostring(el, encoding="unicode") for el in root)
     cleaned = nh3.clean(
         inner,

@@ -127,12 +127,13 @@ class Text:
 def same_story(a: str | Text, b: str | Text, settings: DedupSettings = DEFAULTS) -> float:
     """The similarity of two normalized texts if they tell the same story, else 0.
 
-    Near-identical wording is not enough: the shorter text's figures must all be in the
-    longer one, so a running update of a figure is never merged into its predecessor.
+    Near-identical wording is not enough: both texts must carry the same figures, so a
+    running update of a figure is never merged into its predecessor — and since equality
+    is transitive, no cluster ever joins two texts whose figures differ.
     """
     a, b = (t if isinstance(t, Text) else Text.of(t) for t in (a, b))
     short, long = sorted((a, b), key=lambda t: len(t.norm))
-    if len(short.norm) < settings.min_chars or not short.figures <= long.figures:
+    if len(short.norm) < settings.min_chars or short.figures != long.figures:
         return 0.0
     jaccard, containment = similarity(a.grams, b.grams)
     if jaccard >= settings.threshold:

@@ -7,9 +7,9 @@ field came from: "post" (the post page), "feed" (the Atom feed's copy of the pos
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from newscrawl.cleaning import SOURCE_LINE
 from newscrawl.parsing.urls import is_site_url
 
 SHARE_FIELDS = ("source_title", "source_published_at", "source_media", "source_body_html", "source_body_text")
@@ -17,11 +17,6 @@ MAIN_FIELDS = ("title", "published_at", "media", "body_html", "body_text")
 # Share fields that travel together when an earlier answer fills in for a failed one.
 _SHARE_GROUPS = (("source_title",), ("source_published_at",), ("source_media",),
                  ("source_body_html", "source_body_text"))
-_SOURCE_LINE = re.compile(r"^（文章来源：.*）$")
-
-
-def has_share(record: dict[str, Any]) -> bool:
-    return any(record.get(f) for f in SHARE_FIELDS)
 
 
 def from_post(record: dict[str, Any]) -> bool:
@@ -72,7 +67,7 @@ def _only_a_lead(record: dict[str, Any]) -> bool:
         return False
     if not post or post in {(record.get("digest") or "").strip(), (record.get("title") or "").strip()}:
         return True
-    lines = [line for line in post.split("\n") if not _SOURCE_LINE.match(line)]
+    lines = [line for line in post.split("\n") if not SOURCE_LINE.match(line)]
     media_post = "NewsShare.html" in (record.get("share_url") or "")
     return media_post and len(lines) <= 2
 

@@ -62,3 +62,22 @@ def test_titles_are_trimmed_and_whitespace_normalized() -> None:
 
 def test_a_body_of_nothing_but_widgets_is_none() -> None:
     assert clean_html('<p style="display:none"><br></p><!-- EM_StockImg_Start -->x<!-- EM_StockImg_End -->', URL) is None
+
+
+def test_an_unclosed_widget_start_does_not_swallow_text() -> None:
+    html = ("<p>甲</p><!--EM_StockImg_Start--><p>乙</p><p>丙</p>"
+            "<!--EM_StockImg_Start-->K<!--EM_StockImg_End--><p>丁</p>")
+    assert clean_text(clean_html(html, URL)) == "甲\n乙\n丙\n丁"
+
+
+def test_text_after_a_source_note_in_the_same_paragraph_is_kept() -> None:
+    assert clean_text(clean_html("<p>（文章来源：新华社）<br>后续正文（完）</p>", URL)) == "（文章来源：新华社）\n后续正文（完）"
+
+
+def test_images_without_an_address_are_dropped_and_lazy_ones_resolved() -> None:
+    html = '<p>图：</p><img alt="图"><img data-src="/lazy.jpg">'
+    assert clean_html(html, URL) == '<p>图：</p><img src="https://finews.withounder.com/lazy.jpg">'
+
+
+def test_table_cells_do_not_fuse_in_text() -> None:
+    assert clean_text(clean_html("<table><tr><td>2021</td><td>100</td></tr></table>", URL)) == "2021\n100"

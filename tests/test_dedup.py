@@ -15,7 +15,7 @@ def test_a_prefix_added_is_the_same_story() -> None:
 
 
 def test_a_figure_update_is_a_different_story() -> None:
-    for later in ("北向资金净流入超50亿元。", "北向资金净流入达80亿元。"):
+    for later in ("北向资金净流入超50亿元。", "北向资金净流入达80亿元。", "北向资金净流入超40亿元，截至收盘超50亿元。"):
         assert same_story(normalize("北向资金净流入超40亿元。"), normalize(later)) == 0
 
 

@@ -39,3 +39,30 @@ def test_clean_normalizes_title_and_tags_and_empties() -> None:
 
 def test_ids_must_be_ascii_digits() -> None:
     assert problem(ItemAdapter(_article(id="２０２１１２０８２２０６６７２９３０"))) == "missing_id"
+
+
+class _Stats(dict):
+    def inc_value(self, key: str, count: int = 1) -> None:
+        self[key] = self.get(key, 0) + count
+
+
+def test_a_body_taken_from_a_share_answer_is_sanitized(tmp_path) -> None:
+    from newscrawl.archive import Archive
+    from newscrawl.merge import merge_share
+    from newscrawl.pipelines.dedup import DedupArticlePipeline
+    from newscrawl.pipelines.store import StoreArticlePipeline
+
+    archive, stats = Archive(tmp_path / "a.db"), _Stats()
+    steps = (CleanArticlePipeline(), DedupArticlePipeline(archive, stats), StoreArticlePipeline(archive, stats))
+    link = "http://choicewzp1.eastmoney.com/html_News/NewsShare.html?infoCode=NW202205262391900009"
+    post = _article(id="202205262391900009", title="标题", body_html="<p>标题</p>", share_url=link)
+    answer = {"source_title": "标题", "source_published_at": "2022-05-26T08:00:00+08:00", "source_media": "证券时报",
+              "source_body_html": '<p onclick="steal()">一段很长的正文内容。</p><script>alert(1)</script>',
+              "source_body_text": "一段很长的正文内容。"}
+    share_only = Article(**merge_share({"id": post.id, "url": link, "share_url": link}, answer))
+    for item in (post, share_only):
+        for step in steps:
+            item = step.process_item(item)
+    row = archive.get(post.id)
+    assert row["body_html"] == "<p>一段很长的正文内容。</p>" and row["body_text"] == "一段很长的正文内容。"
+    assert stats["newscrawl/dedup/revised"] == 1

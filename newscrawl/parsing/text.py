@@ -8,7 +8,7 @@ from typing import Any
 import lxml.html
 
 _BLOCK_TAGS = frozenset(
-    "p div br li ul ol h1 h2 h3 h4 h5 h6 blockquote tr table center pre section article hr".split()
+    "p div br li ul ol h1 h2 h3 h4 h5 h6 blockquote tr td th table center pre section article hr".split()
 )
 # Control characters (and lone surrogates) that lxml refuses; they carry no text.
 _UNPARSABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")

@@ -20,6 +20,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from newscrawl.archive import Archive, unchanged, url_key
+from newscrawl.cleaning import clean_body
 from newscrawl.dedup import DEFAULTS, DedupSettings, Text, content_key, index_keys, normalize, same_story
 from newscrawl.merge import from_post, reconcile
 from newscrawl.pipelines import archive_for
@@ -45,6 +46,9 @@ class DedupArticlePipeline:
         stored = self.archive.get(adapter["id"])
         # A shallow copy: itemadapter's asdict() deep-copies, a cost on every item.
         record = reconcile(dict(adapter.items()), stored)
+        if record.get("body_html") != adapter.get("body_html"):
+            # Reconciling took the body from the share answer, which is kept as answered.
+            record["body_html"], record["body_text"] = clean_body(record["body_html"], record.get("url") or "")
         norm = normalize(record.get("body_text") or record.get("title"))
         record["content_hash"] = content_key(norm)
         if stored is not None:
