@@ -158,6 +158,9 @@ class Archive:
             self.db.execute(self._upsert_sql, [row.get(c) for c in _COLUMNS])
             if stored is None:
                 self._join_cluster(record)
+            elif (stored.get("cluster_id") or stored["id"]) != (record.get("cluster_id") or record["id"]):
+                self._leave_cluster(stored)
+                self._join_cluster(record)
             self._index(record["id"], keys, stored is not None)
         self._remember(record["id"], dict(record))
         return "new" if stored is None else "changed"
@@ -188,6 +191,11 @@ class Archive:
             "on conflict(cluster_id) do update set size = size + 1, updated_at = excluded.updated_at",
             [cluster_id, record["id"], record.get("fetched_at")],
         )
+
+    def _leave_cluster(self, stored: dict[str, Any]) -> None:
+        cluster_id = stored.get("cluster_id") or stored["id"]
+        self.db.execute(f"update {CLUSTERS} set size = size - 1 where cluster_id = ?", [cluster_id])
+        self.db.execute(f"delete from {CLUSTERS} where cluster_id = ? and size <= 0", [cluster_id])
 
     def _remember(self, article_id: str, row: dict[str, Any] | None) -> None:
         self._rows[article_id] = row

@@ -66,3 +66,24 @@ def test_a_body_taken_from_a_share_answer_is_sanitized(tmp_path) -> None:
     row = archive.get(post.id)
     assert row["body_html"] == "<p>一段很长的正文内容。</p>" and row["body_text"] == "一段很长的正文内容。"
     assert stats["newscrawl/dedup/revised"] == 1
+
+
+def test_a_copy_rewritten_into_other_news_leaves_its_cluster(tmp_path) -> None:
+    from newscrawl.archive import Archive
+    from newscrawl.pipelines.dedup import DedupArticlePipeline
+    from newscrawl.pipelines.store import StoreArticlePipeline
+
+    archive, stats = Archive(tmp_path / "a.db"), _Stats()
+    steps = (CleanArticlePipeline(), DedupArticlePipeline(archive, stats), StoreArticlePipeline(archive, stats))
+    text = "<p>在岸人民币兑美元升至2018年5月以来新高，现报6.3565。</p>"
+    items = [_article(id="202112082206748961", url="https://finews.withounder.com/emnews/2021/12/08/202112082206748961.html", body_html=text),
+             _article(id="202112082206749391", body_html=text),
+             _article(id="202112082206749391", body_html="<p>华兰生物：目前公司流感疫苗覆盖全国2500多家疾控中心。</p>")]
+    for item in items:
+        for step in steps:
+            item = step.process_item(item)
+    rewritten = archive.get("202112082206749391")
+    assert rewritten["duplicate_of"] is None and rewritten["cluster_id"] == "202112082206749391"
+    assert {r["cluster_id"]: r["size"] for r in archive.clusters.rows} == {
+        "202112082206748961": 1, "202112082206749391": 1}
+    assert stats["newscrawl/dedup/same_content"] == 1 and stats["newscrawl/dedup/revised"] == 1

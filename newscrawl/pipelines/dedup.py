@@ -52,14 +52,14 @@ class DedupArticlePipeline:
         norm = normalize(record.get("body_text") or record.get("title"))
         record["content_hash"] = content_key(norm)
         if stored is not None:
-            self._known(record, stored)
+            self._known(record, stored, norm)
         else:
             self._new(record, norm)
         for name, value in record.items():
             adapter[name] = value
         return item
 
-    def _known(self, record: dict[str, Any], stored: dict[str, Any]) -> None:
+    def _known(self, record: dict[str, Any], stored: dict[str, Any], norm: str) -> None:
         record["cluster_id"] = stored.get("cluster_id") or record["id"]
         record["duplicate_of"] = stored.get("duplicate_of")
         # The same id under another post URL is the same article listed under another
@@ -68,10 +68,17 @@ class DedupArticlePipeline:
         if unchanged(record, stored) or moved:
             self._drop("same_id", record)
         self.stats.inc_value("newscrawl/dedup/revised")
+        if record["content_hash"] != stored.get("content_hash"):
+            # A new text may be another story: it is placed again, like a new article's.
+            self._place(record, norm)
 
     def _new(self, record: dict[str, Any], norm: str) -> None:
         if self.archive.id_with_url(record["url"], other_than=record["id"]):
             self._drop("same_url", record)
+        self._place(record, norm)
+
+    def _place(self, record: dict[str, Any], norm: str) -> None:
+        """Set cluster_id and duplicate_of: a copy, a near-duplicate, or a story of its own."""
         record["cluster_id"], record["duplicate_of"] = record["id"], None
         copy = self.archive.with_content(record["content_hash"], other_than=record["id"]) if norm else None
         if copy is not None:
