@@ -13,7 +13,7 @@ import pytest
 from newscrawl.archive import Archive
 from newscrawl.dedup import figures, normalize
 from newscrawl.mirror import render
-from newscrawl.mirror.generator import GeneratedSite
+from newscrawl.mirror.generator import BEIJING, GeneratedSite
 from newscrawl.mirror.http import MirrorResponse
 from newscrawl.mirror.runner import crawl_through_mirror
 from newscrawl.mirror.snapshot import SnapshotBackend
@@ -100,14 +100,8 @@ def _render_version(source: str, path: str) -> bytes:
         block = re.sub(r"<(https?://[^>]+)>", r'<a href="\1">\1</a>', block)
         block = re.sub(r"\[([^\]]+)\]\(([^)]+)\)", r'<a href="\2">\1</a>', block)
         blocks.append(f"<p>{block}</p>")
-    return render.post_page(meta["title"].strip().strip('"'), path, date.replace(tzinfo=render_tz()),
+    return render.post_page(meta["title"].strip().strip('"'), path, date.replace(tzinfo=BEIJING),
                             "\n\n".join(blocks), meta["tags"].split(), "").encode()
-
-
-def render_tz():
-    from newscrawl.mirror.generator import BEIJING
-
-    return BEIJING
 
 
 @real_sample

@@ -8,6 +8,7 @@ crawler must never request (an offsite host, a `javascript:` link).
 
 from __future__ import annotations
 
+import html
 import json
 from typing import Any
 
@@ -72,10 +73,4 @@ def _text_of(share_html: str) -> str:
     lead, _, rest = share_html.rpartition("\n\n")
     lines = [lead] if lead else []
     lines += [p for p in rest.removeprefix("<p>").removesuffix("</p>").split("</p><p>")]
-    return "\n".join(" ".join(_unescape(line).replace("\u3000", " ").split()) for line in lines)
-
-
-def _unescape(text: str) -> str:
-    import html
-
-    return html.unescape(text)
+    return "\n".join(" ".join(html.unescape(line).replace("\u3000", " ").split()) for line in lines)

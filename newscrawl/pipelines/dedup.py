@@ -86,8 +86,10 @@ class DedupArticlePipeline:
             record["cluster_id"] = copy["cluster_id"] or copy["id"]
             self.stats.inc_value("newscrawl/dedup/same_content")
             return
-        best, best_score, text = None, 0.0, Text.of(norm)
-        for candidate in self.archive.near_candidates(index_keys(norm), other_than=record["id"]):
+        candidates = self.archive.near_candidates(index_keys(norm), other_than=record["id"])
+        best, best_score = None, 0.0
+        text = Text.of(norm) if candidates else None  # most articles have no candidate at all
+        for candidate in candidates:
             score = same_story(text, normalize(candidate["body_text"] or candidate["title"]), self.settings)
             if score > best_score:
                 best, best_score = candidate, score
