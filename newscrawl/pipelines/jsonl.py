@@ -39,7 +39,7 @@ class AppendJsonlPipeline:
 
     def process_item(self, item: Any) -> Any:
         assert self.file is not None
-        line = json.dumps(ItemAdapter(item).asdict(), ensure_ascii=False) + "\n"
+        line = json.dumps(dict(ItemAdapter(item).items()), ensure_ascii=False) + "\n"
         self.file.write(line)
         self.file.flush()
         self.stats.inc_value("newscrawl/jsonl/written")
