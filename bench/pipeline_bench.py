@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scrapy.exceptions import DropItem  # noqa: E402
 
+from newscrawl import settings  # noqa: E402
 from newscrawl.archive import Archive  # noqa: E402
 from newscrawl.items import Article  # noqa: E402
 from newscrawl.mirror.generator import GeneratedSite  # noqa: E402
@@ -57,7 +58,8 @@ def items(site: GeneratedSite) -> list[Article]:
     return out
 
 
-def run(pipelines: list, batch: list[Article]) -> float:
+def run(pipelines: list, batch: list[Article], archive: Archive) -> float:
+    """Seconds to put `batch` through the pipelines and commit it."""
     started = time.perf_counter()
     for item in batch:
         try:
@@ -65,6 +67,7 @@ def run(pipelines: list, batch: list[Article]) -> float:
                 item = pipeline.process_item(item)
         except DropItem:
             pass
+    archive.commit()
     return time.perf_counter() - started
 
 
@@ -78,13 +81,13 @@ def main() -> None:
     print(f"generating {args.large + 2 * args.batch} articles …", flush=True)
     all_items = items(GeneratedSite(args.large + 2 * args.batch, seed=11))
     with tempfile.TemporaryDirectory() as work:
-        archive, stats = Archive(Path(work) / "bench.db"), Stats()
+        archive, stats = Archive(Path(work) / "bench.db", commit_every=settings.NEWSCRAWL_COMMIT_EVERY), Stats()
         pipelines = [CleanArticlePipeline(), DedupArticlePipeline(archive, stats), StoreArticlePipeline(archive, stats)]
-        fill_small = run(pipelines, all_items[: args.small])
-        small = run(pipelines, all_items[args.small : args.small + args.batch])
+        fill_small = run(pipelines, all_items[: args.small], archive)
+        small = run(pipelines, all_items[args.small : args.small + args.batch], archive)
         clusters_small = {r["cluster_id"]: r["size"] for r in archive.clusters.rows_where("size > 1")}
-        fill_large = run(pipelines, all_items[args.small + args.batch : args.large])
-        large = run(pipelines, all_items[args.large : args.large + args.batch])
+        fill_large = run(pipelines, all_items[args.small + args.batch : args.large], archive)
+        large = run(pipelines, all_items[args.large : args.large + args.batch], archive)
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"fill to {args.small:>7,}: {args.small / fill_small:8.0f} articles/s")
         print(f"next {args.batch:,} at {args.small:>7,} archived: {args.batch / small:8.0f} articles/s "

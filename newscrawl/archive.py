@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -33,20 +34,36 @@ _EMPTY_JSON = {name: json.dumps(getattr(Article(), name)) for name in JSON_FIELD
 _CACHE_SIZE = 1024
 
 
+@lru_cache(maxsize=4096)
 def url_key(url: str | None) -> str | None:
+    """The w3lib-canonical URL (the dedup and store pipelines both ask for the item's)."""
     return canonicalize_url(url) if url else None
 
 
 class Archive:
-    """An open archive database. `path` may be ":memory:" for tests."""
+    """An open archive database. `path` may be ":memory:" for tests.
 
-    def __init__(self, path: str | Path) -> None:
+    Writes are grouped: a group of `commit_every` articles is committed when the next article
+    comes (or at once when `commit_every` is 1), and `commit()`/`close()` commit the rest.
+    Each article is still atomic (a savepoint), and a killed process loses only the
+    uncommitted group, which the next crawl fetches again. Callbacks in `on_commit` run after
+    each commit: the JSONL export writes its lines then, so it never holds an article the
+    archive lost — and since a group is committed only when the next article comes, the
+    last article of a group has been through every pipeline by then.
+    """
+
+    def __init__(self, path: str | Path, commit_every: int = 1) -> None:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite_utils.Database(path)
         # WAL lets readers (search, export, Datasette) work while a crawl writes.
         self.db.enable_wal()
         self.db.execute("PRAGMA synchronous=NORMAL")
+        # A group of articles dirties index pages all over the key tables: keep them cached.
+        self.db.execute("PRAGMA cache_size=-65536")
+        self.commit_every = max(1, commit_every)
+        self.pending = 0
+        self.on_commit: list[Callable[[], None]] = []
         self.articles = self.db.table(ARTICLES)
         self.revisions = self.db.table(REVISIONS)
         self.clusters = self.db.table(CLUSTERS)
@@ -81,14 +98,23 @@ class Archive:
         if not self.db[KEY_COUNTS].exists():
             self.db[KEY_COUNTS].create({"key": int, "n": int}, pk="key")
 
+    def commit(self) -> None:
+        """Commit the articles saved so far, then run the on_commit callbacks."""
+        if self.db.conn.in_transaction:
+            self.db.conn.commit()
+        self.pending = 0
+        for callback in self.on_commit:
+            callback()
+
     def close(self) -> None:
+        self.commit()
         self.db.close()
 
     # --- reading ---------------------------------------------------------------------------
     def get(self, article_id: str) -> dict[str, Any] | None:
         if article_id in self._rows:
             return self._rows[article_id]
-        cursor = self.db.execute(f"select * from {ARTICLES} where id = ?", [article_id])
+        cursor = self.db.conn.execute(f"select * from {ARTICLES} where id = ?", [article_id])
         found = cursor.fetchone()
         row = None
         if found is not None:
@@ -101,13 +127,13 @@ class Archive:
 
     def id_with_url(self, url: str, other_than: str) -> str | None:
         """Another article archived under the same canonical URL."""
-        found = self.db.execute(f"select id from {ARTICLES} where url_key = ? and id != ? limit 1",
+        found = self.db.conn.execute(f"select id from {ARTICLES} where url_key = ? and id != ? limit 1",
                                 [url_key(url), other_than]).fetchone()
         return found[0] if found else None
 
     def with_content(self, content_hash: str, other_than: str) -> dict[str, Any] | None:
         """The first-archived other article with the same content hash."""
-        found = self.db.execute(
+        found = self.db.conn.execute(
             f"select id, cluster_id, duplicate_of from {ARTICLES} where content_hash = ? and id != ? "
             "order by rowid limit 1", [content_hash, other_than]).fetchone()
         return dict(zip(("id", "cluster_id", "duplicate_of"), found, strict=True)) if found else None
@@ -122,7 +148,7 @@ class Archive:
         if not keys:
             return []
         marks = ",".join("?" * len(keys))
-        rows = self.db.execute(
+        rows = self.db.conn.execute(
             f"select a.id, a.body_text, a.title, a.cluster_id from {ARTICLES} a join ("
             f"  select k.id, count(*) as shared from {DEDUP_KEYS} k join {KEY_COUNTS} c on c.key = k.key"
             f"  where k.key in ({marks}) and c.n <= ? and k.id != ? group by k.id order by shared desc limit ?"
@@ -150,43 +176,58 @@ class Archive:
         for name in JSON_FIELDS:
             row[name] = json.dumps(row.get(name) or json.loads(_EMPTY_JSON[name]), ensure_ascii=False)
         keys = set(index_keys(normalize(record.get("body_text") or record.get("title"))))
-        # The per-article hot path: prepared statements in one transaction. sqlite-utils made
-        # the schema; its per-call introspection would cost more than the writes themselves.
-        with self.db.conn:
+        # The per-article hot path: prepared statements, an article per savepoint inside the
+        # group's transaction. sqlite-utils made the schema; its per-call introspection would
+        # cost more than the writes themselves.
+        if self.pending >= self.commit_every:
+            self.commit()
+        conn = self.db.conn
+        if not conn.in_transaction:
+            conn.execute("begin")
+        conn.execute("savepoint article")
+        try:
             if stored is not None:
                 self._add_revision(stored)
-            self.db.execute(self._upsert_sql, [row.get(c) for c in _COLUMNS])
+            conn.execute(self._upsert_sql, [row.get(c) for c in _COLUMNS])
             if stored is None:
                 self._join_cluster(record)
             elif (stored.get("cluster_id") or stored["id"]) != (record.get("cluster_id") or record["id"]):
                 self._leave_cluster(stored)
                 self._join_cluster(record)
             self._index(record["id"], keys, stored is not None)
+        except BaseException:
+            conn.execute("rollback to article")
+            conn.execute("release article")
+            self._rows.pop(record["id"], None)
+            raise
+        conn.execute("release article")
         self._remember(record["id"], dict(record))
+        self.pending += 1
+        if self.commit_every == 1:
+            self.commit()
         return "new" if stored is None else "changed"
 
     def _index(self, article_id: str, keys: set[int], known: bool) -> None:
         if known:
-            old = [r[0] for r in self.db.execute(f"select key from {DEDUP_KEYS} where id = ?", [article_id])]
+            old = [r[0] for r in self.db.conn.execute(f"select key from {DEDUP_KEYS} where id = ?", [article_id])]
             self.db.conn.executemany(f"update {KEY_COUNTS} set n = n - 1 where key = ?", [(k,) for k in old])
-            self.db.execute(f"delete from {DEDUP_KEYS} where id = ?", [article_id])
+            self.db.conn.execute(f"delete from {DEDUP_KEYS} where id = ?", [article_id])
         self.db.conn.executemany(f"insert into {DEDUP_KEYS} (key, id) values (?, ?)", [(k, article_id) for k in keys])
         self.db.conn.executemany(
             f"insert into {KEY_COUNTS} (key, n) values (?, 1) on conflict(key) do update set n = n + 1",
             [(k,) for k in keys])
 
     def _add_revision(self, stored: dict[str, Any]) -> None:
-        previous = self.db.execute(f"select count(*) from {REVISIONS} where id = ?", [stored["id"]]).fetchone()[0]
-        self.revisions.insert({
-            "id": stored["id"], "revision": previous + 1, "fetched_at": stored.get("fetched_at"),
-            "content_hash": stored.get("content_hash"), "title": stored.get("title"),
-            "body_html": stored.get("body_html"), "body_text": stored.get("body_text"),
-            "record": json.dumps(stored, ensure_ascii=False),
-        })
+        previous = self.db.conn.execute(f"select count(*) from {REVISIONS} where id = ?", [stored["id"]]).fetchone()[0]
+        self.db.conn.execute(
+            f"insert into {REVISIONS} (id, revision, fetched_at, content_hash, title, body_html, body_text, record) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [stored["id"], previous + 1, stored.get("fetched_at"), stored.get("content_hash"), stored.get("title"),
+             stored.get("body_html"), stored.get("body_text"), json.dumps(stored, ensure_ascii=False)])
 
     def _join_cluster(self, record: dict[str, Any]) -> None:
         cluster_id = record.get("cluster_id") or record["id"]
-        self.db.execute(
+        self.db.conn.execute(
             f"insert into {CLUSTERS} (cluster_id, size, first_id, updated_at) values (?, 1, ?, ?) "
             "on conflict(cluster_id) do update set size = size + 1, updated_at = excluded.updated_at",
             [cluster_id, record["id"], record.get("fetched_at")],
@@ -194,8 +235,8 @@ class Archive:
 
     def _leave_cluster(self, stored: dict[str, Any]) -> None:
         cluster_id = stored.get("cluster_id") or stored["id"]
-        self.db.execute(f"update {CLUSTERS} set size = size - 1 where cluster_id = ?", [cluster_id])
-        self.db.execute(f"delete from {CLUSTERS} where cluster_id = ? and size <= 0", [cluster_id])
+        self.db.conn.execute(f"update {CLUSTERS} set size = size - 1 where cluster_id = ?", [cluster_id])
+        self.db.conn.execute(f"delete from {CLUSTERS} where cluster_id = ? and size <= 0", [cluster_id])
 
     def _remember(self, article_id: str, row: dict[str, Any] | None) -> None:
         self._rows[article_id] = row

@@ -33,6 +33,9 @@ _RANDOM = np.random.RandomState(20211208)
 _A = (_RANDOM.randint(1, 1 << 62, size=NUM_PERM, dtype=np.int64).astype(np.uint64) << np.uint64(1)) | np.uint64(1)
 _B = _RANDOM.randint(0, 1 << 62, size=NUM_PERM, dtype=np.int64).astype(np.uint64)
 _BAND_SALT = np.arange(1, BANDS + 1, dtype=np.uint64) * np.uint64(0xD6E8FEB86659FD93)
+# A band key is ((salt·MIX + s0)·MIX + s1)·MIX … + s5 (mod 2^64); unrolled, one product.
+_ROW_WEIGHTS = np.array([pow(int(_MIX), ROWS - 1 - r, 1 << 64) for r in range(ROWS)], dtype=np.uint64)
+_BAND_BASE = _BAND_SALT * np.uint64(pow(int(_MIX), ROWS, 1 << 64))
 
 
 @dataclass(frozen=True)
@@ -45,13 +48,19 @@ class DedupSettings:
     min_chars: int = 8  # shorter texts are compared by their content key only
 
 
-# Full-width ASCII (Ｕ+FF01–FF5E) folded to ASCII: what NFKC does to news text, 20× faster.
-_FOLD = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+# Full-width ASCII (U+FF01–FF5E) folded to ASCII: what NFKC does to news text, far faster.
+# A regex visits only the full-width characters (a few per text: ，：（）); str.translate
+# would look up every character.
+_FULL_WIDTH = re.compile("[\uff01-\uff5e]")
+
+
+def _fold(match: re.Match[str]) -> str:
+    return chr(ord(match.group()) - 0xFEE0)
 
 
 def normalize(text: str | None) -> str:
     """Text as compared: full-width letters, digits and punctuation folded, no white space."""
-    return _NOISE.sub("", (text or "").translate(_FOLD))
+    return _NOISE.sub("", _FULL_WIDTH.sub(_fold, text or ""))
 
 
 def content_key(text: str | None) -> str | None:
@@ -78,15 +87,13 @@ def index_keys(norm: str) -> tuple[int, ...]:
     if not norm:
         return ()
     # A long article's first part is enough to find its copies, and bounds the cost.
+    # Integer arrays wrap on overflow silently: the hashing is modulo 2^64 by design.
     codes = np.frombuffer(norm[:_MINHASH_CHARS].encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    with np.errstate(over="ignore"):
-        grams = (codes[:-2] * _MIX ^ codes[1:-1]) * _MIX ^ codes[2:] if len(codes) >= SHINGLE else codes
-        grams = np.unique(grams * _MIX)
-        signature = ((grams[:, None] * _A + _B) >> np.uint64(32)).min(axis=0).reshape(BANDS, ROWS)
-        band = _BAND_SALT.copy()
-        for row in range(ROWS):
-            band = band * _MIX + signature[:, row]
-    keys = [int(k) for k in band >> np.uint64(1)]
+    grams = (codes[:-2] * _MIX ^ codes[1:-1]) * _MIX ^ codes[2:] if len(codes) >= SHINGLE else codes
+    # A repeated 3-gram cannot change a minimum, so no np.unique.
+    signature = ((grams * _MIX)[:, None] * _A + _B) >> np.uint64(32)
+    band = (signature.min(axis=0).reshape(BANDS, ROWS) * _ROW_WEIGHTS).sum(axis=1, dtype=np.uint64) + _BAND_BASE
+    keys: list[int] = (band >> np.uint64(1)).tolist()
     if len(norm) <= _SHORT:
         keys += [_key(c) for c in _CLAUSE.findall(norm) if len(c) >= _MIN_CLAUSE and _FIGURE.search(c)]
     return tuple(keys)

@@ -7,7 +7,7 @@ from typing import Any
 
 import lxml.html
 
-_BLOCK_TAGS = frozenset(
+BLOCK_TAGS = frozenset(
     "p div br li ul ol h1 h2 h3 h4 h5 h6 blockquote tr td th table center pre section article hr".split()
 )
 # Control characters (and lone surrogates) that lxml refuses; they carry no text.
@@ -38,7 +38,7 @@ def tree_text(root: Any) -> str:
     for bad in root.xpath(".//script|.//style"):
         bad.drop_tree()
     for el in root.iter():
-        if isinstance(el.tag, str) and el.tag.lower() in _BLOCK_TAGS:
+        if isinstance(el.tag, str) and el.tag.lower() in BLOCK_TAGS:
             el.tail = "\n" + (el.tail or "")
             if el.tag.lower() != "br":
                 el.text = "\n" + (el.text or "")

@@ -22,7 +22,7 @@ def archive_for(crawler: Crawler) -> Archive:
         path = crawler.settings.get("NEWSCRAWL_DB")
         if not path:
             raise NotConfigured("NEWSCRAWL_DB is empty")
-        archive = Archive(path)
+        archive = Archive(path, commit_every=crawler.settings.getint("NEWSCRAWL_COMMIT_EVERY", 1))
         setattr(crawler, _ATTRIBUTE, archive)
         crawler.signals.connect(archive.close, signal=signals.spider_closed)
     return archive
