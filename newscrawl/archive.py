@@ -5,13 +5,14 @@ Tables:
   `url_key` (the w3lib-canonical URL) is indexed for duplicate lookups.
 - `revisions`: the earlier versions of articles whose content changed.
 - `clusters`: one row per story (cluster_id = its first article's id) with its size.
-- `dedup_keys`: MinHash band and figure-clause keys per article: the near-duplicate index,
-  with `dedup_key_counts` (articles per key) to skip boilerplate keys.
+- `dedup_keys`: MinHash band and figure-clause keys per article: the near-duplicate index
+  (nearindex.py), with `meta` recording how its keys were made.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from functools import lru_cache
@@ -21,12 +22,10 @@ from typing import Any, Literal
 import sqlite_utils
 from w3lib.url import canonicalize_url
 
-from newscrawl.dedup import index_keys, normalize
 from newscrawl.items import CONTENT_FIELDS, JSON_FIELDS, Article
+from newscrawl.nearindex import DEDUP_KEYS, NearIndex
 
-ARTICLES, REVISIONS, CLUSTERS, DEDUP_KEYS = "articles", "revisions", "clusters", "dedup_keys"
-KEY_COUNTS = "dedup_key_counts"
-HOT_KEY = 50
+ARTICLES, REVISIONS, CLUSTERS = "articles", "revisions", "clusters"
 UpsertResult = Literal["new", "changed", "unchanged"]
 
 _COLUMNS: dict[str, type] = {name: str for name in Article.field_names()} | {"url_key": str}
@@ -34,10 +33,17 @@ _EMPTY_JSON = {name: json.dumps(getattr(Article(), name)) for name in JSON_FIELD
 _CACHE_SIZE = 1024
 
 
+# A plain URL (lower-case host, a path of safe characters, no query, no escapes) is its own
+# canonical form; w3lib's parsing would cost more than every other lookup (tested equal).
+_PLAIN_URL = re.compile(r"https?://[a-z0-9.-]+/[A-Za-z0-9/_.,~-]*")
+
+
 @lru_cache(maxsize=4096)
 def url_key(url: str | None) -> str | None:
     """The w3lib-canonical URL (the dedup and store pipelines both ask for the item's)."""
-    return canonicalize_url(url) if url else None
+    if not url:
+        return None
+    return url if _PLAIN_URL.fullmatch(url) else canonicalize_url(url)
 
 
 class Archive:
@@ -92,11 +98,7 @@ class Archive:
             )
         if not self.clusters.exists():
             self.clusters.create({"cluster_id": str, "size": int, "first_id": str, "updated_at": str}, pk="cluster_id")
-        if not self.dedup_keys.exists():
-            self.dedup_keys.create({"key": int, "id": str}, pk=("key", "id"))
-        self.dedup_keys.create_index(["id"], if_not_exists=True)
-        if not self.db[KEY_COUNTS].exists():
-            self.db[KEY_COUNTS].create({"key": int, "n": int}, pk="key")
+        self.near = NearIndex(self.db, ARTICLES)
 
     def commit(self) -> None:
         """Commit the articles saved so far, then run the on_commit callbacks."""
@@ -139,21 +141,15 @@ class Archive:
         return dict(zip(("id", "cluster_id", "duplicate_of"), found, strict=True)) if found else None
 
     def near_candidates(self, keys: Iterable[int], other_than: str, limit: int = 20) -> list[dict[str, Any]]:
-        """Articles sharing a near-duplicate key, with their text, most keys shared first.
-
-        A key shared by more than HOT_KEY articles is boilerplate (a stock phrase): it finds
-        no story and would make every lookup cost more as the archive grows, so it is skipped.
-        """
-        keys = list(keys)
-        if not keys:
+        """Articles sharing a near-duplicate key, with their text, most keys shared first."""
+        ids = self.near.candidates(keys, other_than, limit)
+        if not ids:
             return []
-        marks = ",".join("?" * len(keys))
-        rows = self.db.conn.execute(
-            f"select a.id, a.body_text, a.title, a.cluster_id from {ARTICLES} a join ("
-            f"  select k.id, count(*) as shared from {DEDUP_KEYS} k join {KEY_COUNTS} c on c.key = k.key"
-            f"  where k.key in ({marks}) and c.n <= ? and k.id != ? group by k.id order by shared desc limit ?"
-            ") m on m.id = a.id", [*keys, HOT_KEY, other_than, limit]).fetchall()
-        return [dict(zip(("id", "body_text", "title", "cluster_id"), r, strict=True)) for r in rows]
+        rows = self.db.conn.execute(f"select id, body_text, title, cluster_id from {ARTICLES} "
+                                    f"where id in ({','.join('?' * len(ids))})", ids).fetchall()
+        order = {i: n for n, i in enumerate(ids)}
+        return sorted((dict(zip(("id", "body_text", "title", "cluster_id"), r, strict=True)) for r in rows),
+                      key=lambda r: order[r["id"]])
 
     def count(self) -> int:
         return self.articles.count
@@ -175,7 +171,7 @@ class Archive:
         row = {**record, "url_key": url_key(record.get("url"))}
         for name in JSON_FIELDS:
             row[name] = json.dumps(row.get(name) or json.loads(_EMPTY_JSON[name]), ensure_ascii=False)
-        keys = set(index_keys(normalize(record.get("body_text") or record.get("title"))))
+        keys = self.near.keys_of(record.get("body_text") or record.get("title"))
         # The per-article hot path: prepared statements, an article per savepoint inside the
         # group's transaction. sqlite-utils made the schema; its per-call introspection would
         # cost more than the writes themselves.
@@ -194,7 +190,9 @@ class Archive:
             elif (stored.get("cluster_id") or stored["id"]) != (record.get("cluster_id") or record["id"]):
                 self._leave_cluster(stored)
                 self._join_cluster(record)
-            self._index(record["id"], keys, stored is not None)
+            if stored is not None:
+                self.near.remove(stored["id"], self.near.keys_of(stored.get("body_text") or stored.get("title")))
+            self.near.add(record["id"], keys)
         except BaseException:
             conn.execute("rollback to article")
             conn.execute("release article")
@@ -206,16 +204,6 @@ class Archive:
         if self.commit_every == 1:
             self.commit()
         return "new" if stored is None else "changed"
-
-    def _index(self, article_id: str, keys: set[int], known: bool) -> None:
-        if known:
-            old = [r[0] for r in self.db.conn.execute(f"select key from {DEDUP_KEYS} where id = ?", [article_id])]
-            self.db.conn.executemany(f"update {KEY_COUNTS} set n = n - 1 where key = ?", [(k,) for k in old])
-            self.db.conn.execute(f"delete from {DEDUP_KEYS} where id = ?", [article_id])
-        self.db.conn.executemany(f"insert into {DEDUP_KEYS} (key, id) values (?, ?)", [(k, article_id) for k in keys])
-        self.db.conn.executemany(
-            f"insert into {KEY_COUNTS} (key, n) values (?, 1) on conflict(key) do update set n = n + 1",
-            [(k,) for k in keys])
 
     def _add_revision(self, stored: dict[str, Any]) -> None:
         previous = self.db.conn.execute(f"select count(*) from {REVISIONS} where id = ?", [stored["id"]]).fetchone()[0]

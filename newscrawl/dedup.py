@@ -26,8 +26,9 @@ _MIN_CLAUSE = 6
 # Jaccard most; in longer texts a stock clause would only bring false candidates.
 _SHORT = 120
 _MINHASH_CHARS = 1000
-# The keys are stored in the archive, so the hashing is fixed here for good: other
-# constants (or shingle size, bands, rows) need the stored keys rebuilt.
+# The keys are stored in the archive: any change to how they are made (these constants,
+# shingle size, bands, rows) must bump SCHEME, and archives rebuild their index on opening.
+SCHEME = 2
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _RANDOM = np.random.RandomState(20211208)
 _A = (_RANDOM.randint(1, 1 << 62, size=NUM_PERM, dtype=np.int64).astype(np.uint64) << np.uint64(1)) | np.uint64(1)
@@ -82,10 +83,14 @@ def index_keys(norm: str) -> tuple[int, ...]:
     Bands catch texts sharing most of their 3-grams. In a short text, a clause with a figure
     in it (北向资金净流入超40亿元) is a key of its own: it catches a flash inside a copy that
     adds a few words, which bands on so few 3-grams would miss.
+    Every key is salted with the text's figures: same_story never joins texts whose figures
+    differ, so they need not meet as candidates (templated updates — 超40亿元, 超50亿元 —
+    would otherwise all be each other's candidates, to be rejected one by one).
     MinHash is computed with numpy over all 3-grams at once (multiply-shift hashing).
     """
     if not norm:
         return ()
+    salt = "|".join(sorted(figures(norm)))
     # A long article's first part is enough to find its copies, and bounds the cost.
     # Integer arrays wrap on overflow silently: the hashing is modulo 2^64 by design.
     codes = np.frombuffer(norm[:_MINHASH_CHARS].encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
@@ -93,9 +98,9 @@ def index_keys(norm: str) -> tuple[int, ...]:
     # A repeated 3-gram cannot change a minimum, so no np.unique.
     signature = ((grams * _MIX)[:, None] * _A + _B) >> np.uint64(32)
     band = (signature.min(axis=0).reshape(BANDS, ROWS) * _ROW_WEIGHTS).sum(axis=1, dtype=np.uint64) + _BAND_BASE
-    keys: list[int] = (band >> np.uint64(1)).tolist()
+    keys: list[int] = ((band ^ np.uint64(_key(salt))) >> np.uint64(1)).tolist()
     if len(norm) <= _SHORT:
-        keys += [_key(c) for c in _CLAUSE.findall(norm) if len(c) >= _MIN_CLAUSE and _FIGURE.search(c)]
+        keys += [_key(f"{salt}|{c}") for c in _CLAUSE.findall(norm) if len(c) >= _MIN_CLAUSE and _FIGURE.search(c)]
     return tuple(keys)
 
 

@@ -45,7 +45,8 @@ class DedupArticlePipeline:
         adapter = ItemAdapter(item)
         stored = self.archive.get(adapter["id"])
         # A shallow copy: itemadapter's asdict() deep-copies, a cost on every item.
-        record = reconcile(dict(adapter.items()), stored)
+        original = dict(adapter.items())
+        record = reconcile(dict(original), stored)
         if record.get("body_html") != adapter.get("body_html"):
             # Reconciling took the body from the share answer, which is kept as answered.
             record["body_html"], record["body_text"] = clean_body(record["body_html"], record.get("url") or "")
@@ -56,7 +57,8 @@ class DedupArticlePipeline:
         else:
             self._new(record, norm)
         for name, value in record.items():
-            adapter[name] = value
+            if value is not original.get(name):
+                adapter[name] = value
         return item
 
     def _known(self, record: dict[str, Any], stored: dict[str, Any], norm: str) -> None:
