@@ -17,7 +17,7 @@ from functools import lru_cache
 import numpy as np
 
 SHINGLE = 3
-NUM_PERM, BANDS, ROWS = 60, 10, 6  # LSH candidates from a Jaccard of ≈ 0.7 up
+BINS, BANDS, ROWS = 60, 10, 6  # LSH candidates from a Jaccard of ≈ 0.6 up (tested)
 _NOISE = re.compile(r"[\s\u3000\u00a0]+")
 _FIGURE = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
 _CLAUSE = re.compile(r"[^,.;!?:，。；！？：、()（）\[\]【】“”\"']+")
@@ -27,12 +27,17 @@ _MIN_CLAUSE = 6
 _SHORT = 120
 _MINHASH_CHARS = 1000
 # The keys are stored in the archive: any change to how they are made (these constants,
-# shingle size, bands, rows) must bump SCHEME, and archives rebuild their index on opening.
-SCHEME = 2
+# shingle size, bins, bands, rows) must bump SCHEME, and archives rebuild their index on opening.
+SCHEME = 3
+# Keys are 31-bit: SQLite stores them in 4 bytes, so the index (written at random places on
+# every commit) is half the size of one of 64-bit keys. A chance collision only brings a
+# candidate that the same-story test then rejects.
+_KEY_SHIFT = 33
 _MIX = np.uint64(0x9E3779B97F4A7C15)
-_RANDOM = np.random.RandomState(20211208)
-_A = (_RANDOM.randint(1, 1 << 62, size=NUM_PERM, dtype=np.int64).astype(np.uint64) << np.uint64(1)) | np.uint64(1)
-_B = _RANDOM.randint(0, 1 << 62, size=NUM_PERM, dtype=np.int64).astype(np.uint64)
+_MIX2 = np.uint64(0xBF58476D1CE4E5B9)
+_LOW32 = np.uint64(0xFFFFFFFF)
+_EMPTY = np.uint64(1 << 32)
+_ROTATION = np.uint64(0x9E3779B9)
 _BAND_SALT = np.arange(1, BANDS + 1, dtype=np.uint64) * np.uint64(0xD6E8FEB86659FD93)
 # A band key is ((salt·MIX + s0)·MIX + s1)·MIX … + s5 (mod 2^64); unrolled, one product.
 _ROW_WEIGHTS = np.array([pow(int(_MIX), ROWS - 1 - r, 1 << 64) for r in range(ROWS)], dtype=np.uint64)
@@ -59,6 +64,7 @@ def _fold(match: re.Match[str]) -> str:
     return chr(ord(match.group()) - 0xFEE0)
 
 
+@lru_cache(maxsize=1024)  # the dedup and store pipelines both normalize the item's text
 def normalize(text: str | None) -> str:
     """Text as compared: full-width letters, digits and punctuation folded, no white space."""
     return _NOISE.sub("", _FULL_WIDTH.sub(_fold, text or ""))
@@ -76,6 +82,31 @@ def shingles(norm: str) -> set[str]:
     return {norm[i : i + SHINGLE] for i in range(len(norm) - SHINGLE + 1)}
 
 
+def signature(norm: str) -> np.ndarray:
+    """One-permutation MinHash of the text's 3-grams: BINS values, O(length) to compute.
+
+    Each 3-gram is hashed once; its hash picks a bin and the bin keeps the smallest value
+    (classic MinHash hashes every 3-gram BINS times, far slower on long articles). Empty bins
+    of short texts borrow the next filled bin's value, shifted by the distance (rotation
+    densification), so equal texts still agree everywhere.
+    """
+    # A long article's first part is enough to find its copies, and bounds the cost.
+    # Integer arrays wrap on overflow silently: the hashing is modulo 2^64 by design.
+    codes = np.frombuffer(norm[:_MINHASH_CHARS].encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    grams = (codes[:-2] * _MIX ^ codes[1:-1]) * _MIX ^ codes[2:] if len(codes) >= SHINGLE else codes
+    hashed = grams * _MIX
+    hashed ^= hashed >> np.uint64(29)
+    hashed *= _MIX2
+    values = np.full(BINS, _EMPTY, dtype=np.uint64)
+    np.minimum.at(values, ((hashed >> np.uint64(32)) % np.uint64(BINS)).astype(np.intp), hashed & _LOW32)
+    filled = np.flatnonzero(values < _EMPTY)
+    if len(filled) < BINS:
+        bins = np.arange(BINS)
+        source = filled[np.searchsorted(filled, bins) % len(filled)]
+        values = values[source] + ((source - bins) % BINS).astype(np.uint64) * _ROTATION
+    return values
+
+
 @lru_cache(maxsize=512)
 def index_keys(norm: str) -> tuple[int, ...]:
     """The keys that find a text's near-duplicates: MinHash LSH bands and figure clauses.
@@ -86,26 +117,19 @@ def index_keys(norm: str) -> tuple[int, ...]:
     Every key is salted with the text's figures: same_story never joins texts whose figures
     differ, so they need not meet as candidates (templated updates — 超40亿元, 超50亿元 —
     would otherwise all be each other's candidates, to be rejected one by one).
-    MinHash is computed with numpy over all 3-grams at once (multiply-shift hashing).
     """
     if not norm:
         return ()
     salt = "|".join(sorted(figures(norm)))
-    # A long article's first part is enough to find its copies, and bounds the cost.
-    # Integer arrays wrap on overflow silently: the hashing is modulo 2^64 by design.
-    codes = np.frombuffer(norm[:_MINHASH_CHARS].encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    grams = (codes[:-2] * _MIX ^ codes[1:-1]) * _MIX ^ codes[2:] if len(codes) >= SHINGLE else codes
-    # A repeated 3-gram cannot change a minimum, so no np.unique.
-    signature = ((grams * _MIX)[:, None] * _A + _B) >> np.uint64(32)
-    band = (signature.min(axis=0).reshape(BANDS, ROWS) * _ROW_WEIGHTS).sum(axis=1, dtype=np.uint64) + _BAND_BASE
-    keys: list[int] = ((band ^ np.uint64(_key(salt))) >> np.uint64(1)).tolist()
+    band = (signature(norm).reshape(BANDS, ROWS) * _ROW_WEIGHTS).sum(axis=1, dtype=np.uint64) + _BAND_BASE
+    keys: list[int] = ((band >> np.uint64(_KEY_SHIFT)) ^ np.uint64(_key(salt))).tolist()
     if len(norm) <= _SHORT:
         keys += [_key(f"{salt}|{c}") for c in _CLAUSE.findall(norm) if len(c) >= _MIN_CLAUSE and _FIGURE.search(c)]
     return tuple(keys)
 
 
 def _key(text: str) -> int:
-    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little") >> 1
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little") >> _KEY_SHIFT
 
 
 def figures(norm: str) -> set[str]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from itemadapter import ItemAdapter
+
 
 def _doc(text: str, default: Any = None) -> Any:
     return field(default=default, metadata={"description": text})
@@ -97,3 +99,23 @@ JSON_FIELDS: tuple[str, ...] = ("tags", "provenance")
 # where its fields came from and which story it was grouped with are not content.
 NOT_CONTENT = frozenset({"fetched_at", "provenance", "cluster_id", "duplicate_of"})
 CONTENT_FIELDS: tuple[str, ...] = tuple(n for n in Article.field_names() if n not in NOT_CONTENT)
+
+
+def item_fields(item: Any) -> dict[str, Any]:
+    """The item's fields as a new dict whose values are shared, not copied.
+
+    itemadapter's asdict() deep-copies and its items() walks the Mapping protocol field by
+    field; on the pipelines' hot path either costs more than the work itself, so an Article
+    is read directly. Any other item goes through itemadapter.
+    """
+    if type(item) is Article:
+        return dict(vars(item))
+    return dict(ItemAdapter(item).items())
+
+
+def update_item(item: Any, changes: dict[str, Any]) -> None:
+    """Set fields of an item (directly on an Article, through itemadapter otherwise)."""
+    if type(item) is Article:
+        vars(item).update(changes)
+    else:
+        ItemAdapter(item).update(changes)

@@ -69,8 +69,14 @@ class NearIndex:
         keys = list(dict.fromkeys(keys))
         if not keys:
             return []
-        part = f"select * from (select key, id from {DEDUP_KEYS} where key = ? limit {HOT_KEY + 1})"
-        rows = self.conn.execute(" union all ".join([part] * len(keys)), keys).fetchall()
+        # Usually no key is hot and one lookup answers; only when the answer is cut short
+        # is each key asked for at most HOT_KEY + 1 ids.
+        cap = len(keys) * (HOT_KEY + 1)
+        rows = self.conn.execute(f"select key, id from {DEDUP_KEYS} where key in ({','.join('?' * len(keys))}) "
+                                 f"limit {cap}", keys).fetchall()
+        if len(rows) >= cap:
+            part = f"select * from (select key, id from {DEDUP_KEYS} where key = ? limit {HOT_KEY + 1})"
+            rows = self.conn.execute(" union all ".join([part] * len(keys)), keys).fetchall()
         per_key = Counter(key for key, _ in rows)
         shared = Counter(i for key, i in rows if per_key[key] <= HOT_KEY and i != other_than)
         return [i for i, _ in shared.most_common(limit)]

@@ -61,7 +61,7 @@ NEWSCRAWL_NEAR_DUP_CONTAINMENT = 0.9
 NEWSCRAWL_DB = "data/newscrawl.db"
 # Articles are committed in groups of this many, and at least every this many seconds; a
 # killed crawl loses at most the last group, which the next run fetches again.
-NEWSCRAWL_COMMIT_EVERY = 200
+NEWSCRAWL_COMMIT_EVERY = 1000
 NEWSCRAWL_COMMIT_SECONDS = 2.0
 # JSONL gets one line per article that is new or changed in the archive.
 NEWSCRAWL_JSONL = "data/articles.jsonl"

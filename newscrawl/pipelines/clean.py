@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from itemadapter import ItemAdapter
-
 from newscrawl.cleaning import clean_body, clean_title
+from newscrawl.items import item_fields, update_item
 from newscrawl.parsing.text import normalize_space
 
 _OPTIONAL_TEXT = ("digest", "source", "share_url", "share_id", "category", "media", "source_title", "source_media")
@@ -14,18 +13,21 @@ _OPTIONAL_TEXT = ("digest", "source", "share_url", "share_id", "category", "medi
 
 class CleanArticlePipeline:
     def process_item(self, item: Any) -> Any:
-        adapter = ItemAdapter(item)
-        adapter["title"] = clean_title(adapter.get("title"))
-        adapter["tags"] = [normalize_space(t) for t in adapter.get("tags") or [] if normalize_space(t)]
-        if adapter.get("body_html"):
-            adapter["body_html"], adapter["body_text"] = clean_body(adapter["body_html"], adapter.get("url") or "")
+        record = item_fields(item)
+        changes: dict[str, Any] = {
+            "title": clean_title(record.get("title")),
+            "tags": [normalize_space(t) for t in record.get("tags") or [] if normalize_space(t)],
+        }
+        if record.get("body_html"):
+            changes["body_html"], changes["body_text"] = clean_body(record["body_html"], record.get("url") or "")
         # The source's HTML stays as the share host answered it (a record of the source);
         # its text is read from the cleaned HTML, like the body's.
-        if adapter.get("source_body_html"):
-            adapter["source_body_text"] = clean_body(adapter["source_body_html"], adapter.get("share_url") or "")[1]
+        if record.get("source_body_html"):
+            changes["source_body_text"] = clean_body(record["source_body_html"], record.get("share_url") or "")[1]
         for name in _OPTIONAL_TEXT:
-            value = adapter.get(name)
+            value = record.get(name)
             # Category and media slugs keep inner double spaces: they are the generator's own.
             if isinstance(value, str):
-                adapter[name] = value.strip() or None
+                changes[name] = value.strip() or None
+        update_item(item, changes)
         return item

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from newscrawl.archive import Archive, unchanged, url_key
 from newscrawl.cleaning import clean_body
 from newscrawl.dedup import DEFAULTS, DedupSettings, Text, content_key, index_keys, normalize, same_story
+from newscrawl.items import item_fields, update_item
 from newscrawl.merge import from_post, reconcile
 from newscrawl.pipelines import archive_for
 
@@ -42,12 +42,10 @@ class DedupArticlePipeline:
         return cls(archive_for(crawler), crawler.stats, settings)
 
     def process_item(self, item: Any) -> Any:
-        adapter = ItemAdapter(item)
-        stored = self.archive.get(adapter["id"])
-        # A shallow copy: itemadapter's asdict() deep-copies, a cost on every item.
-        original = dict(adapter.items())
+        original = item_fields(item)
+        stored = self.archive.get(original["id"])
         record = reconcile(dict(original), stored)
-        if record.get("body_html") != adapter.get("body_html"):
+        if record.get("body_html") != original.get("body_html"):
             # Reconciling took the body from the share answer, which is kept as answered.
             record["body_html"], record["body_text"] = clean_body(record["body_html"], record.get("url") or "")
         norm = normalize(record.get("body_text") or record.get("title"))
@@ -56,9 +54,7 @@ class DedupArticlePipeline:
             self._known(record, stored, norm)
         else:
             self._new(record, norm)
-        for name, value in record.items():
-            if value is not original.get(name):
-                adapter[name] = value
+        update_item(item, {name: value for name, value in record.items() if value is not original.get(name)})
         return item
 
     def _known(self, record: dict[str, Any], stored: dict[str, Any], norm: str) -> None:

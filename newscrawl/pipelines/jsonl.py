@@ -12,12 +12,12 @@ import json
 from pathlib import Path
 from typing import IO, Any
 
-from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
 from newscrawl.archive import Archive
+from newscrawl.items import item_fields
 from newscrawl.pipelines import archive_for
 
 
@@ -52,7 +52,7 @@ class AppendJsonlPipeline:
             self.file = None
 
     def process_item(self, item: Any) -> Any:
-        self.lines.append(json.dumps(dict(ItemAdapter(item).items()), ensure_ascii=False) + "\n")
+        self.lines.append(json.dumps(item_fields(item), ensure_ascii=False) + "\n")
         if self.archive is None:
             self.flush()
         return item

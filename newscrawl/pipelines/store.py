@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.utils.asyncio import AsyncioLoopingCall, create_looping_call
 from twisted.internet.task import LoopingCall
 
 from newscrawl.archive import Archive
+from newscrawl.items import item_fields
 from newscrawl.pipelines import archive_for
 
 
@@ -47,7 +47,7 @@ class StoreArticlePipeline:
             self.archive.commit()
 
     def process_item(self, item: Any) -> Any:
-        record = dict(ItemAdapter(item).items())
+        record = item_fields(item)
         stored = self.archive.get(record["id"])
         result = self.archive.save(record, stored)
         self.stats.inc_value(f"newscrawl/store/{result}")
