@@ -67,14 +67,18 @@ def clean_text(html: str | None) -> str | None:
 
 
 def clean_body(html: str | None, base_url: str) -> tuple[str | None, str | None]:
-    """(cleaned HTML, its text) in one parse: the text is read from the pruned tree."""
+    """(cleaned HTML, its text): the fast path when the body allows it, else full_clean."""
     if not html or not html.strip():
         return None, None
-    html = _WIDGET.sub("", parsable(html))
-    fast = _fast_clean(html)
-    if fast is not None:
-        return fast
-    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    fast = fast_clean(html)
+    return fast if fast is not None else full_clean(html, base_url)
+
+
+def full_clean(html: str | None, base_url: str) -> tuple[str | None, str | None]:
+    """(cleaned HTML, its text) in one lxml parse: the text is read from the pruned tree."""
+    if not html or not html.strip():
+        return None, None
+    root = lxml.html.fragment_fromstring(_WIDGET.sub("", parsable(html)), create_parent="div")
     for el in root.xpath(".//*[@style]"):
         if _HIDDEN.search(el.get("style", "")) and el.getparent() is not None:
             el.drop_tree()
@@ -96,8 +100,9 @@ def clean_body(html: str | None, base_url: str) -> tuple[str | None, str | None]
     return (cleaned if text or "<img" in cleaned else None), text
 
 
-def _fast_clean(html: str) -> tuple[str | None, str | None] | None:
+def fast_clean(html: str) -> tuple[str | None, str | None] | None:
     """clean_body for bodies of plain paragraphs, or None when they need the full pass."""
+    html = _WIDGET.sub("", parsable(html))
     html = _SOURCE_P.sub("", _HIDDEN_EMPTY_P.sub("", html))
     if _HIDDEN.search(html) or "文章来源" in html or "<?" in html:
         return None

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import asdict
 from pathlib import Path
+
+import pytest
 
 from newscrawl.archive import Archive
 from newscrawl.items import Article
@@ -49,3 +52,39 @@ def test_archive_reopens_and_uses_wal(tmp_path: Path) -> None:
     archive = Archive(tmp_path / "a.db")
     assert archive.count() == 1
     assert archive.db.journal_mode == "wal"
+
+
+def _numbered(n: int, **changes: object) -> dict:
+    article_id = f"2022040223321{n:05d}"
+    fields = {"id": article_id, "url": f"https://finews.withounder.com/huaxiashibao/2022/04/02/{article_id}.html",
+              "body_text": f"第{n}篇正文，各不相同。"}
+    return _record(**{**fields, **changes})
+
+
+def test_articles_are_committed_in_groups_and_on_close(tmp_path: Path) -> None:
+    archive, commits = Archive(tmp_path / "a.db", commit_every=3), []
+    archive.on_commit.append(lambda: commits.append(Archive(tmp_path / "a.db").count()))
+    for n in range(7):
+        archive.save(_numbered(n), None)
+    # A full group is committed when the next article comes, so the group's last article
+    # has been through every later pipeline by then.
+    assert commits == [3, 6]
+    assert Archive(tmp_path / "a.db").count() == 6
+    archive.close()
+    assert commits == [3, 6, 7] and Archive(tmp_path / "a.db").count() == 7
+
+
+def test_an_article_that_fails_to_save_leaves_nothing_behind(tmp_path: Path) -> None:
+    archive = Archive(tmp_path / "a.db", commit_every=10)
+    archive.save(_numbered(1), None)
+    stored = archive.get(_numbered(2)["id"])
+    archive.save(_numbered(2), stored)
+    broken = _numbered(2, body_text="改过的正文", title=None)  # title is NOT NULL: the upsert fails
+    with pytest.raises(sqlite3.IntegrityError):
+        archive.save(broken, archive.get(broken["id"]))
+    archive.save(_numbered(3), None)
+    archive.close()
+    reopened = Archive(tmp_path / "a.db")
+    assert reopened.count() == 3
+    assert reopened.revisions.count == 0  # the failed save's revision row was rolled back
+    assert reopened.get(broken["id"])["body_text"] == "第2篇正文，各不相同。"

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from newscrawl.cleaning import clean_html, clean_text, clean_title
+from pathlib import Path
+
+from newscrawl.cleaning import clean_body, clean_html, clean_text, clean_title, fast_clean, full_clean
+from newscrawl.parsing.post import parse_post
+from newscrawl.parsing.share import ShareError, parse_share
+from tests.conftest import SHARED
 
 URL = "https://finews.withounder.com/emnews/2022/05/26/202205262391921712.html"
 
@@ -81,3 +86,43 @@ def test_images_without_an_address_are_dropped_and_lazy_ones_resolved() -> None:
 
 def test_table_cells_do_not_fuse_in_text() -> None:
     assert clean_text(clean_html("<table><tr><td>2021</td><td>100</td></tr></table>", URL)) == "2021\n100"
+
+
+def _bodies() -> list[str]:
+    """Body HTML of every saved post page, every real post and share answer, and odd shapes."""
+    bodies = [
+        "<p>a &lt; b &amp; c&nbsp;&nbsp;d\u3000\u3000e</p><p>x<br>y</p>", "<p>（文章来源：新华社）</p><p>正文</p>",
+        "<ul><li>一</li><li>二</li></ul>", "<p>a</p>\n\n<p>b\nc</p>", "text only", "<p><span>a</span><a href='x'>b</a></p>",
+        "<p style='display:none'>hidden</p><p>ok</p>", "<h2>t</h2><blockquote><p>q</p></blockquote>",
+        "<p>&#12288;&#12288;缩进</p>", "<p><strong>粗</strong>体</p>", "<div>一</div><div>二</div>", "<p>1 < 2 > 0</p>",
+        '<p class="em_media">（文章来源：上海<span><a href="http://quote.eastmoney.com/x">证券</a></span>报）</p>',
+        "<p>（文章来源：甲）</p><p>（文章来源：乙）正文</p>", "<p><!-- note -->注释</p>", "<p>a<p>b", "<?xml x?><p>pi</p>",
+    ]
+    for path in sorted(Path(__file__).parent.glob("pages/**/*.html")):
+        try:
+            parsed = parse_post(path.read_text(encoding="utf-8"), URL)
+        except ValueError:  # pages that hold no post
+            continue
+        bodies.append(parsed.get("body_html") or "")
+    if SHARED.exists():
+        for path in sorted((SHARED / "site").glob("**/*.html")):
+            try:
+                parsed = parse_post(path.read_text(encoding="utf-8"), URL)
+            except ValueError:
+                continue
+            bodies.append(parsed.get("body_html") or "")
+        for path in sorted((SHARED / "share").glob("*.json")):
+            try:
+                bodies.append(parse_share(path.read_bytes(), URL).get("source_body_html") or "")
+            except ShareError:
+                continue
+    return [b for b in bodies if b]
+
+
+def test_the_fast_path_gives_what_the_full_pass_gives() -> None:
+    bodies = _bodies()
+    assert len(bodies) > 60 if SHARED.exists() else len(bodies) > 17
+    for html in bodies:
+        assert clean_body(html, URL) == full_clean(html, URL), html
+    # … and most real bodies take it (it is what makes cleaning cheap).
+    assert sum(fast_clean(html) is not None for html in bodies) > len(bodies) / 2

@@ -16,6 +16,8 @@ from typing import Any
 
 from newscrawl.mirror import MIRROR_CRAWL_SETTINGS
 
+PROJECT_DIR = Path(__file__).parents[2]
+
 
 @dataclass
 class CrawlResult:
@@ -31,22 +33,20 @@ class CrawlResult:
         return {k: v for k, v in self.stats.items() if k.startswith("newscrawl/")}
 
 
-def crawl_through_mirror(
+def crawl_command(
     proxy_url: str,
     out_dir: Path,
     spider: str = "finews",
     spider_args: dict[str, str] | None = None,
     settings: dict[str, str] | None = None,
-    log_file: Path | None = None,
-) -> CrawlResult:
-    """Crawl with the archive, JSONL and report in `out_dir`; returns the report and log."""
+) -> tuple[list[str], dict[str, str]]:
+    """The `scrapy crawl` command line and environment for a crawl through the mirror."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    report_path = out_dir / "last-run.json"
     all_settings = {
         **MIRROR_CRAWL_SETTINGS,
         "NEWSCRAWL_DB": str(out_dir / "newscrawl.db"),
         "NEWSCRAWL_JSONL": str(out_dir / "articles.jsonl"),
-        "NEWSCRAWL_REPORT": str(report_path),
+        "NEWSCRAWL_REPORT": str(out_dir / "last-run.json"),
         **(settings or {}),
     }
     cmd = [sys.executable, "-m", "scrapy", "crawl", spider]
@@ -56,8 +56,22 @@ def crawl_through_mirror(
         cmd += ["-a", f"{key}={value}"]
     env = {k: v for k, v in os.environ.items() if k.lower() not in ("no_proxy", "all_proxy")}
     env.update(http_proxy=proxy_url, https_proxy=proxy_url, SCRAPY_SETTINGS_MODULE="newscrawl.settings")
+    return cmd, env
+
+
+def crawl_through_mirror(
+    proxy_url: str,
+    out_dir: Path,
+    spider: str = "finews",
+    spider_args: dict[str, str] | None = None,
+    settings: dict[str, str] | None = None,
+    log_file: Path | None = None,
+) -> CrawlResult:
+    """Crawl with the archive, JSONL and report in `out_dir`; returns the report and log."""
+    cmd, env = crawl_command(proxy_url, out_dir, spider, spider_args, settings)
+    report_path = out_dir / "last-run.json"
     report_path.unlink(missing_ok=True)
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=Path(__file__).parents[2])
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=PROJECT_DIR)
     log = proc.stdout + proc.stderr
     if log_file is not None:
         log_file.write_text(log, encoding="utf-8")
