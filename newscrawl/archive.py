@@ -1,12 +1,7 @@
-"""The SQLite archive: schema and idempotent writes, all through sqlite-utils.
+"""The SQLite archive: reads and idempotent writes (the schema is schema.py).
 
-Tables:
-- `articles`: one row per article, keyed by the stable article id; lists/objects as JSON;
-  `url_key` (the w3lib-canonical URL) is indexed for duplicate lookups.
-- `revisions`: the earlier versions of articles whose content changed.
-- `clusters`: one row per story (cluster_id = its first article's id) with its size.
-- `dedup_keys`: MinHash band and figure-clause keys per article: the near-duplicate index
-  (nearindex.py), with `meta` recording how its keys were made.
+One open archive per crawl: dedup and store read and write through it, grouped into
+transactions; readers elsewhere (search, export, Datasette) see whole groups only (WAL).
 """
 
 from __future__ import annotations
@@ -22,13 +17,13 @@ from typing import Any, Literal
 import sqlite_utils
 from w3lib.url import canonicalize_url
 
+from newscrawl.fts import grams
 from newscrawl.items import CONTENT_FIELDS, JSON_FIELDS, Article
 from newscrawl.nearindex import DEDUP_KEYS, NearIndex
+from newscrawl.schema import ARTICLE_COLUMNS as _COLUMNS
+from newscrawl.schema import ARTICLES, ARTICLES_GRAMS, CAPTURES, CLUSTERS, REVISIONS, RUNS, migrate
 
-ARTICLES, REVISIONS, CLUSTERS = "articles", "revisions", "clusters"
 UpsertResult = Literal["new", "changed", "unchanged"]
-
-_COLUMNS: dict[str, type] = {name: str for name in Article.field_names()} | {"url_key": str}
 _EMPTY_JSON = {name: json.dumps(getattr(Article(), name)) for name in JSON_FIELDS}
 _CACHE_SIZE = 1024
 
@@ -65,6 +60,8 @@ class Archive:
         # WAL lets readers (search, export, Datasette) work while a crawl writes.
         self.db.enable_wal()
         self.db.execute("PRAGMA synchronous=NORMAL")
+        # A reader or a second writer waits for a commit instead of failing "database is locked".
+        self.db.execute("PRAGMA busy_timeout=30000")
         # A group of articles dirties index pages all over the key tables: keep them cached.
         self.db.execute("PRAGMA cache_size=-65536")
         self.commit_every = max(1, commit_every)
@@ -73,32 +70,17 @@ class Archive:
         self.articles = self.db.table(ARTICLES)
         self.revisions = self.db.table(REVISIONS)
         self.clusters = self.db.table(CLUSTERS)
+        self.runs = self.db.table(RUNS)
+        self.captures = self.db.table(CAPTURES)
         self.dedup_keys = self.db.table(DEDUP_KEYS)
-        self._ensure_schema()
+        migrate(self.db)
+        self.near = NearIndex(self.db, ARTICLES)
         names = ", ".join(f"[{c}]" for c in _COLUMNS)
         updates = ", ".join(f"[{c}] = excluded.[{c}]" for c in _COLUMNS if c != "id")
         self._upsert_sql = (f"insert into {ARTICLES} ({names}) values ({', '.join('?' * len(_COLUMNS))}) "
                             f"on conflict(id) do update set {updates}")
         # Rows read for the item in hand: dedup and store both look at the stored article.
         self._rows: OrderedDict[str, dict[str, Any] | None] = OrderedDict()
-
-    def _ensure_schema(self) -> None:
-        if not self.articles.exists():
-            self.articles.create(_COLUMNS, pk="id", not_null={"url", "title"})
-        # An archive made by an older version lacks the newer fields' columns.
-        for name in _COLUMNS.keys() - {c.name for c in self.articles.columns}:
-            self.articles.add_column(name, str)
-        self.articles.create_index(["url_key"], if_not_exists=True)
-        self.articles.create_index(["content_hash"], if_not_exists=True)
-        if not self.revisions.exists():
-            self.revisions.create(
-                {"id": str, "revision": int, "fetched_at": str, "content_hash": str, "title": str,
-                 "body_html": str, "body_text": str, "record": str},
-                pk=("id", "revision"),
-            )
-        if not self.clusters.exists():
-            self.clusters.create({"cluster_id": str, "size": int, "first_id": str, "updated_at": str}, pk="cluster_id")
-        self.near = NearIndex(self.db, ARTICLES)
 
     def commit(self) -> None:
         """Commit the articles saved so far, then run the on_commit callbacks."""
@@ -185,6 +167,7 @@ class Archive:
             if stored is not None:
                 self._add_revision(stored)
             conn.execute(self._upsert_sql, [row.get(c) for c in _COLUMNS])
+            self._index_text(record, stored)
             if stored is None:
                 self._join_cluster(record)
             elif (stored.get("cluster_id") or stored["id"]) != (record.get("cluster_id") or record["id"]):
@@ -204,6 +187,18 @@ class Archive:
         if self.commit_every == 1:
             self.commit()
         return "new" if stored is None else "changed"
+
+    def _index_text(self, record: dict[str, Any], stored: dict[str, Any] | None) -> None:
+        """Keep the short-query grams index in step (the trigram index has triggers)."""
+        text = (record.get("title"), record.get("body_text"))
+        old = (stored.get("title"), stored.get("body_text")) if stored is not None else None
+        if text == old:
+            return
+        rowid = self.db.conn.execute(f"select rowid from {ARTICLES} where id = ?", [record["id"]]).fetchone()[0]
+        if old is not None:
+            self.db.conn.execute(f"insert into {ARTICLES_GRAMS} ({ARTICLES_GRAMS}, rowid, grams) values ('delete', ?, ?)",
+                                 [rowid, grams(*old)])
+        self.db.conn.execute(f"insert into {ARTICLES_GRAMS} (rowid, grams) values (?, ?)", [rowid, grams(*text)])
 
     def _add_revision(self, stored: dict[str, Any]) -> None:
         previous = self.db.conn.execute(f"select count(*) from {REVISIONS} where id = ?", [stored["id"]]).fetchone()[0]

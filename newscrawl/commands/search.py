@@ -1,0 +1,58 @@
+"""`scrapy search`: full-text search of the archive (Chinese: any 1+ character term).
+
+    scrapy search QUERY [--since DATE] [--until DATE] [--category SLUG] [--media NAME]
+                        [--limit 20] [--json] [--db data/newscrawl.db]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+
+from newscrawl.archive import Archive
+from newscrawl.search import search
+
+
+class Command(ScrapyCommand):
+    requires_project = False
+    default_settings = {"LOG_ENABLED": False}
+
+    def syntax(self) -> str:
+        return "QUERY [options]"
+
+    def short_desc(self) -> str:
+        return "Search the archive's titles and texts (ranked, with snippets)"
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument("--since", help="published at or after (ISO date or time, Beijing)")
+        parser.add_argument("--until", help="published at or before (ISO date or time; a date keeps its whole day)")
+        parser.add_argument("--category", help="category slug (one word of a split slug is enough)")
+        parser.add_argument("--media", help="media name, e.g. 华夏时报")
+        parser.add_argument("--limit", type=int, default=20, help="at most this many results (0: all)")
+        parser.add_argument("--json", action="store_true", help="one JSON object per result")
+        parser.add_argument("--db", help="the archive (default: the NEWSCRAWL_DB setting)")
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) != 1:
+            raise UsageError("give one QUERY (quote it if it has spaces)")
+        assert self.settings is not None
+        path = Path(opts.db or self.settings.get("NEWSCRAWL_DB"))
+        if not path.exists():
+            raise UsageError(f"no archive at {path}")
+        archive = Archive(path)
+        try:
+            hits = search(archive.db, args[0], opts.since, opts.until, opts.category, opts.media, opts.limit or None)
+        finally:
+            archive.close()
+        for hit in hits:
+            if opts.json:
+                print(json.dumps(hit.as_dict(), ensure_ascii=False))
+            else:
+                print(f"{hit.published_at or '-':25} {hit.media or '-'}  {hit.title}\n    {hit.snippet}\n    {hit.url}")
+        if not opts.json:
+            print(f"{len(hits)} result{'s' if len(hits) != 1 else ''}")

@@ -1,0 +1,99 @@
+"""The archive's schema in one place: tables, indexes, full-text search, and migrations.
+
+The version is `PRAGMA user_version`. `migrate()` brings any archive to VERSION in place: a
+new one, or one made by an older newscrawl (version 0 means "before versioning", whose
+tables may exist already — every step only adds what is missing). Everything is created
+through sqlite-utils except what it cannot declare (the contentless FTS5 table).
+
+- articles: one row per article (every Article field, lists/objects as JSON) + `url_key`.
+- revisions: the earlier versions of articles whose content changed.
+- clusters: one row per story (cluster_id = its first article's id) with its size.
+- runs: one row per crawl: spider, start/end, arguments, stats JSON, outcome.
+- captures: every fetched page and share answer, zlib-compressed, keyed by URL and time.
+- articles_fts: FTS5 trigram index of title + body_text (3+ character queries), kept by
+  triggers; articles_grams: FTS5 over each text's 1- and 2-character grams (the queries a
+  trigram index cannot answer), kept by the archive's writes (fts.py).
+- dedup_keys/meta: the near-duplicate index (nearindex.py, versioned on its own).
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from newscrawl.fts import grams
+from newscrawl.items import Article
+
+VERSION = 2
+ARTICLES, REVISIONS, CLUSTERS, RUNS, CAPTURES = "articles", "revisions", "clusters", "runs", "captures"
+ARTICLES_FTS, ARTICLES_GRAMS = "articles_fts", "articles_grams"
+ARTICLE_COLUMNS: dict[str, type] = {name: str for name in Article.field_names()} | {"url_key": str}
+# The usual filters of search, export and Datasette facets.
+FILTER_INDEXES = (["published_at"], ["category"], ["media"], ["cluster_id"])
+
+
+def version(db: sqlite_utils.Database) -> int:
+    return int(db.execute("pragma user_version").fetchone()[0])
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Bring the archive to VERSION (idempotent); returns the version it had."""
+    found = version(db)
+    with db.conn:
+        _articles(db)  # every version: a newer Article may have new fields
+        if found < 1:
+            _v1(db)
+        if found < 2:
+            _v2(db)
+        if found != VERSION:
+            db.execute(f"pragma user_version = {VERSION}")
+    return found
+
+
+def _articles(db: sqlite_utils.Database) -> None:
+    articles = db[ARTICLES]
+    if not articles.exists():
+        articles.create(ARTICLE_COLUMNS, pk="id", not_null={"url", "title"})
+    for name in ARTICLE_COLUMNS.keys() - {c.name for c in articles.columns}:
+        articles.add_column(name, str)
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    """What newscrawl kept before versioning: duplicate lookups, revisions and clusters."""
+    db[ARTICLES].create_index(["url_key"], if_not_exists=True)
+    db[ARTICLES].create_index(["content_hash"], if_not_exists=True)
+    if not db[REVISIONS].exists():
+        db[REVISIONS].create(
+            {"id": str, "revision": int, "fetched_at": str, "content_hash": str, "title": str,
+             "body_html": str, "body_text": str, "record": str},
+            pk=("id", "revision"),
+        )
+    if not db[CLUSTERS].exists():
+        db[CLUSTERS].create({"cluster_id": str, "size": int, "first_id": str, "updated_at": str}, pk="cluster_id")
+
+
+def _v2(db: sqlite_utils.Database) -> None:
+    """Runs, raw captures, filter indexes and Chinese full-text search."""
+    for columns in FILTER_INDEXES:
+        db[ARTICLES].create_index(columns, if_not_exists=True)
+    if not db[RUNS].exists():
+        db[RUNS].create(
+            {"run_id": int, "spider": str, "started_at": str, "finished_at": str, "arguments": str,
+             "stats": str, "outcome": str},
+            pk="run_id",
+        )
+    if not db[CAPTURES].exists():
+        db[CAPTURES].create(
+            {"url": str, "fetched_at": str, "last_seen_at": str, "kind": str, "status": int,
+             "content_type": str, "sha1": str, "body": bytes},
+            pk=("url", "fetched_at"),
+        )
+    if not db[ARTICLES_FTS].exists():
+        db[ARTICLES].enable_fts(["title", "body_text"], fts_version="FTS5", tokenize="trigram", create_triggers=True)
+    if not db[ARTICLES_GRAMS].exists():
+        # Contentless (the grams are only ever matched, never shown); sqlite-utils cannot
+        # declare content=''. Rows are deleted with the grams they were indexed with.
+        db.execute(f"create virtual table [{ARTICLES_GRAMS}] using fts5(grams, content='', "
+                   "tokenize='unicode61 remove_diacritics 0')")
+        rows = db.execute(f"select rowid, title, body_text from {ARTICLES}").fetchall()
+        db.conn.executemany(f"insert into {ARTICLES_GRAMS} (rowid, grams) values (?, ?)",
+                            [(rowid, grams(title, body)) for rowid, title, body in rows])

@@ -1,0 +1,97 @@
+"""Chinese full-text search over the archive: pure queries on an open database.
+
+3+ character queries go to the FTS5 trigram index (any substring, ranked by bm25). 1–2
+character queries (茅台, 央行, 金) go to the grams index (fts.py), where they are one token,
+also ranked by bm25. A short query with punctuation or spaces in it is answered by scanning
+titles and texts (correct, slower). Every path returns exactly the articles whose title or
+body text contains the query (ASCII letters case-insensitively).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import sqlite_utils
+
+from newscrawl.fts import short_query
+from newscrawl.schema import ARTICLES, ARTICLES_FTS, ARTICLES_GRAMS
+
+SNIPPET_CHARS = 30
+
+
+@dataclass
+class Hit:
+    id: str
+    url: str
+    title: str
+    published_at: str | None
+    category: str | None
+    media: str | None
+    snippet: str
+    score: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def search(
+    db: sqlite_utils.Database,
+    query: str,
+    since: str | None = None,
+    until: str | None = None,
+    category: str | None = None,
+    media: str | None = None,
+    limit: int | None = 20,
+) -> list[Hit]:
+    """Articles whose title or body text contains `query`, best first.
+
+    `since`/`until` compare with published_at (ISO, Beijing time): `until` is inclusive of
+    its prefix, so `--until 2021-12-08` keeps that whole day. `category` matches one word of
+    a split category slug too.
+    """
+    query = query.strip()
+    if not query:
+        return []
+    where, params = [], {"query": query, "phrase": '"' + query.replace('"', '""') + '"'}
+    if since:
+        where.append("a.published_at >= :since")
+        params["since"] = since
+    if until:
+        where.append("substr(a.published_at, 1, length(:until)) <= :until")
+        params["until"] = until
+    if category:
+        where.append("(a.category = :category or ' ' || a.category || ' ' like '% ' || :category || ' %')")
+        params["category"] = category
+    if media:
+        where.append("a.media = :media")
+        params["media"] = media
+    columns = "a.id, a.url, a.title, a.published_at, a.category, a.media, a.body_text"
+    if len(query) >= 3 or short_query(query):
+        index = ARTICLES_FTS if len(query) >= 3 else ARTICLES_GRAMS
+        sql = (f"select {columns}, bm25({index}) as score from {index} join {ARTICLES} a on a.rowid = {index}.rowid "
+               f"where {index} match :phrase {''.join(' and ' + w for w in where)} order by score")
+    else:
+        sql = (f"select {columns}, 0.0 as score from {ARTICLES} a where (instr(a.title, :query) "
+               f"or instr(a.body_text, :query)) {''.join(' and ' + w for w in where)} order by a.published_at desc")
+    if limit is not None:
+        sql += " limit :limit"
+        params["limit"] = limit
+    return [_hit(row, query) for row in db.execute(sql, params).fetchall()]
+
+
+def _hit(row: tuple, query: str) -> Hit:
+    article_id, url, title, published_at, category, media, body, score = row
+    return Hit(article_id, url, title, published_at, category, media, snippet(title, body, query), round(score, 4))
+
+
+def snippet(title: str | None, body: str | None, query: str) -> str:
+    """The query in context ([marked]), from the body if it is there, else the title."""
+    for text in (body or "", title or ""):
+        at = text.lower().find(query.lower())
+        if at >= 0:
+            start, end = max(0, at - SNIPPET_CHARS), at + len(query) + SNIPPET_CHARS
+            before, found, after = text[start:at], text[at : at + len(query)], text[at + len(query) : end]
+            line = f"{'…' if start else ''}{before}[{found}]{after}{'…' if end < len(text) else ''}"
+            return " ".join(line.split())
+    return ""
