@@ -38,8 +38,19 @@ ITEM_PIPELINES = {
     "newscrawl.pipelines.jsonl.AppendJsonlPipeline": 600,
 }
 
+# Raw captures (captures.py): every page and share answer kept in the archive, so articles
+# can be re-parsed (`scrapy reparse`) after their pages vanished from the site. The replay
+# middleware answers from the captures instead of the network; only `scrapy reparse` turns it on.
+DOWNLOADER_MIDDLEWARES = {
+    "newscrawl.captures.ReplayMiddleware": 50,
+    "newscrawl.captures.CaptureMiddleware": 500,  # after decompression and retries
+}
+NEWSCRAWL_CAPTURE = True
+NEWSCRAWL_REPLAY = False
+
 EXTENSIONS = {
     "newscrawl.report.RunReportExtension": 500,
+    "newscrawl.runs.RunsExtension": 510,
 }
 
 # --- Share links: the source's full text and right publication time --------------------------

@@ -16,7 +16,7 @@ _ATTRIBUTE = "_newscrawl_archive"
 
 
 def archive_for(crawler: Crawler) -> Archive:
-    """The crawl's archive at NEWSCRAWL_DB, opened once and closed when the spider closes."""
+    """The crawl's archive at NEWSCRAWL_DB, opened once and closed when the engine stops."""
     archive = getattr(crawler, _ATTRIBUTE, None)
     if archive is None:
         path = crawler.settings.get("NEWSCRAWL_DB")
@@ -24,5 +24,7 @@ def archive_for(crawler: Crawler) -> Archive:
             raise NotConfigured("NEWSCRAWL_DB is empty")
         archive = Archive(path, commit_every=crawler.settings.getint("NEWSCRAWL_COMMIT_EVERY", 1))
         setattr(crawler, _ATTRIBUTE, archive)
-        crawler.signals.connect(archive.close, signal=signals.spider_closed)
+        # Closed (and committed) when the engine stops: after every spider_closed handler,
+        # so the run record written then is kept too.
+        crawler.signals.connect(archive.close, signal=signals.engine_stopped)
     return archive

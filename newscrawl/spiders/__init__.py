@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+# Set on a request answered from the archive's captures (`scrapy reparse`): when the capture
+# was fetched, which is when the article was fetched.
+CAPTURED_AT = "newscrawl_captured_at"
+
+
+def fetched_at(response: Any = None) -> str:
+    """When `response` was fetched: its capture's time when replayed, else now (UTC)."""
+    meta = getattr(getattr(response, "request", None), "meta", None) or {}
+    return meta.get(CAPTURED_AT) or datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def read_url_args(value: str | None) -> list[str]:

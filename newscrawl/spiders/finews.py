@@ -11,7 +11,6 @@ category it learns of (from each post's back-link, else its URL path) and reads 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -32,7 +31,7 @@ from newscrawl.parsing.urls import (
     classify_url,
     feed_url,
 )
-from newscrawl.spiders import read_url_args
+from newscrawl.spiders import fetched_at, read_url_args
 from newscrawl.spiders.sharing import ShareLinks
 
 T = TypeVar("T")
@@ -43,6 +42,8 @@ class FinewsSpider(ShareLinks, scrapy.Spider):
 
     def __init__(self, start_url: str = SITE_ROOT, urls: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        # The arguments this crawl was given, for the archive's `runs` table.
+        self.arguments = {k: v for k, v in {"start_url": start_url, "urls": urls, **kwargs}.items() if v is not None}
         self.start_urls = [start_url, *read_url_args(urls)]
         # The feed's copies of the newest posts, and posts whose page failed, by URL path:
         # a post whose page fails is archived from the feed when the feed has it.
@@ -98,7 +99,7 @@ class FinewsSpider(ShareLinks, scrapy.Spider):
         if fields is None:
             yield from self._post_failed(response.url)
             return
-        yield from self._article(fields, response.url)
+        yield from self._article(fields, response.url, fetched_at(response))
 
     def on_post_error(self, failure: Failure) -> Iterator[Any]:
         self.on_error(failure)
@@ -116,12 +117,11 @@ class FinewsSpider(ShareLinks, scrapy.Spider):
         if fields is not None:
             self._count("from_feed")
             self.logger.info("Post archived from the feed's copy: %s", entry.url)
-            yield from self._article(fields, entry.url, source="feed")
+            yield from self._article(fields, entry.url, fetched_at(), source="feed")
 
-    def _article(self, fields: dict[str, Any], url: str, source: str = "post") -> Iterator[Any]:
-        fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
+    def _article(self, fields: dict[str, Any], url: str, fetched: str, source: str = "post") -> Iterator[Any]:
         provenance = {f: source for f in ("title", "published_at", "media", "body_html", "body_text")}
-        article = {**fields, "published_at": fields["site_published_at"], "fetched_at": fetched_at,
+        article = {**fields, "published_at": fields["site_published_at"], "fetched_at": fetched,
                    "provenance": provenance}
         request = self.share_request(article, fields["share_url"]) if self.follow_share and fields["share_url"] else None
         if request is not None:

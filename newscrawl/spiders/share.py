@@ -33,6 +33,7 @@ class ShareSpider(ShareLinks, scrapy.Spider):
 
     def __init__(self, urls: str | None = None, ids: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.arguments = {k: v for k, v in {"urls": urls, "ids": ids, **kwargs}.items() if v is not None}
         self.links = read_url_args(urls)
         self.ids = [i for i in re.split(r"[\s,;]+", ids or "") if i]
         if not self.links and not self.ids:

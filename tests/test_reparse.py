@@ -1,0 +1,86 @@
+"""Raw captures and `scrapy reparse`: articles rebuilt from the archive alone, with no network."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+from newscrawl.archive import Archive
+from newscrawl.mirror.generator import GeneratedSite
+from newscrawl.mirror.runner import PROJECT_DIR, crawl_through_mirror
+
+CHANGED = {"SPIDER_MODULES": "tests.changed_parser"}
+
+
+def _reparse(db: Path, *settings: str) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "scrapy", "reparse", "--db", str(db)]
+    for setting in settings:
+        cmd += ["-s", setting]
+    # No proxy and no mirror: a request that reached the network would fail.
+    env = {"PATH": "/usr/bin:/bin", "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=PROJECT_DIR, env=env, check=True)
+
+
+def _rows(db: Path) -> dict[str, dict]:
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        return {r["id"]: {k: r[k] for k in r.keys() if k != "fetched_at"} for r in conn.execute("select * from articles")}
+
+
+def _partition(rows: dict[str, dict]) -> set[frozenset[str]]:
+    clusters: dict[str, set[str]] = {}
+    for article_id, row in rows.items():
+        clusters.setdefault(row["cluster_id"], set()).add(article_id)
+    return {frozenset(c) for c in clusters.values()}
+
+
+def test_every_page_and_share_answer_is_captured_once_per_version(serve, small_site: GeneratedSite, tmp_path: Path) -> None:
+    proxy = serve(small_site)
+    crawl_through_mirror(proxy.url, tmp_path)
+    second = crawl_through_mirror(proxy.url, tmp_path)
+    with sqlite3.connect(tmp_path / "newscrawl.db") as conn:
+        kinds = dict(conn.execute("select kind, count(*) from captures group by kind").fetchall())
+        url, body = conn.execute("select url, body from captures where kind = 'post' limit 1").fetchone()
+    assert kinds["post"] >= 120 and kinds["share"] >= 100 and kinds["home"] == 1 and kinds["feed"] == 1
+    assert kinds["category"] >= 1
+    assert zlib.decompress(body).decode("utf-8") == small_site.site_page(url.split("withounder.com", 1)[1]).body.decode()
+    # The second crawl found every page unchanged: it only moved last_seen_at.
+    assert second.stats["newscrawl/capture/seen"] > 0 and "newscrawl/capture/new" not in second.stats
+
+
+def test_reparse_with_a_changed_parser_equals_a_fresh_crawl_with_it(serve, small_site: GeneratedSite, tmp_path: Path) -> None:
+    proxy = serve(small_site)
+    old, fresh = tmp_path / "old", tmp_path / "fresh"
+    assert crawl_through_mirror(proxy.url, old).report["finish_reason"] == "finished"
+    proxy.stop()
+
+    same = _reparse(old / "newscrawl.db")  # the same parser: nothing changes
+    assert "0 changed" in same.stdout and Archive(old / "newscrawl.db").revisions.count == 0, same.stdout
+
+    changed = _reparse(old / "newscrawl.db", f"SPIDER_MODULES={CHANGED['SPIDER_MODULES']}")
+    assert "requests never captured" in changed.stdout, changed.stdout + changed.stderr
+    assert "120 changed" in changed.stdout, changed.stdout
+
+    result = crawl_through_mirror(serve(small_site).url, fresh, settings=CHANGED)
+    assert result.report["finish_reason"] == "finished"
+    reparsed, crawled = _rows(old / "newscrawl.db"), _rows(fresh / "newscrawl.db")
+    assert len(reparsed) == 120 and all(r["title"].endswith("（新解析）") for r in reparsed.values())
+    assert _partition(reparsed) == _partition(crawled)
+    strip = lambda rows: {i: {k: v for k, v in r.items() if k not in ("cluster_id", "duplicate_of")}  # noqa: E731
+                          for i, r in rows.items()}
+    assert strip(reparsed) == strip(crawled)
+    # … and the versions before the parser change are kept.
+    assert Archive(old / "newscrawl.db").revisions.count == 120
+
+
+def test_each_crawl_is_recorded_in_runs(serve, small_site: GeneratedSite, tmp_path: Path) -> None:
+    proxy = serve(small_site)
+    crawl_through_mirror(proxy.url, tmp_path, settings={"NEWSCRAWL_COMMIT_EVERY": "50"})
+    _reparse(tmp_path / "newscrawl.db")
+    runs = list(Archive(tmp_path / "newscrawl.db").runs.rows)
+    assert [r["outcome"] for r in runs] == ["finished", "finished"] and all(r["finished_at"] for r in runs)
+    assert '"NEWSCRAWL_COMMIT_EVERY": "50"' in runs[0]["arguments"] and '"NEWSCRAWL_REPLAY": true' in runs[1]["arguments"]
+    assert '"newscrawl/store/new": 120' in runs[0]["stats"]
