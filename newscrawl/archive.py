@@ -17,11 +17,20 @@ from typing import Any, Literal
 import sqlite_utils
 from w3lib.url import canonicalize_url
 
-from newscrawl.fts import grams
+from newscrawl.fts import TextIndex
 from newscrawl.items import CONTENT_FIELDS, JSON_FIELDS, Article
 from newscrawl.nearindex import DEDUP_KEYS, NearIndex
 from newscrawl.schema import ARTICLE_COLUMNS as _COLUMNS
-from newscrawl.schema import ARTICLES, ARTICLES_GRAMS, CAPTURES, CLUSTERS, REVISIONS, RUNS, migrate
+from newscrawl.schema import (
+    ARTICLES,
+    ARTICLES_FTS,
+    ARTICLES_GRAMS,
+    CAPTURES,
+    CLUSTERS,
+    REVISIONS,
+    RUNS,
+    migrate,
+)
 
 UpsertResult = Literal["new", "changed", "unchanged"]
 _EMPTY_JSON = {name: json.dumps(getattr(Article(), name)) for name in JSON_FIELDS}
@@ -75,6 +84,8 @@ class Archive:
         self.dedup_keys = self.db.table(DEDUP_KEYS)
         migrate(self.db)
         self.near = NearIndex(self.db, ARTICLES)
+        self.text_index = TextIndex(ARTICLES_FTS, ARTICLES_GRAMS)
+        self._text_changes: list[tuple[int, Any, Any]] = []
         names = ", ".join(f"[{c}]" for c in _COLUMNS)
         updates = ", ".join(f"[{c}] = excluded.[{c}]" for c in _COLUMNS if c != "id")
         self._upsert_sql = (f"insert into {ARTICLES} ({names}) values ({', '.join('?' * len(_COLUMNS))}) "
@@ -84,6 +95,7 @@ class Archive:
 
     def commit(self) -> None:
         """Commit the articles saved so far, then run the on_commit callbacks."""
+        self.text_index.flush(self.db.conn)
         if self.db.conn.in_transaction:
             self.db.conn.commit()
         self.pending = 0
@@ -179,9 +191,13 @@ class Archive:
         except BaseException:
             conn.execute("rollback to article")
             conn.execute("release article")
+            self._text_changes.clear()
             self._rows.pop(record["id"], None)
             raise
         conn.execute("release article")
+        for change in self._text_changes:
+            self.text_index.changed(*change)
+        self._text_changes.clear()
         self._remember(record["id"], dict(record))
         self.pending += 1
         if self.commit_every == 1:
@@ -189,16 +205,12 @@ class Archive:
         return "new" if stored is None else "changed"
 
     def _index_text(self, record: dict[str, Any], stored: dict[str, Any] | None) -> None:
-        """Keep the short-query grams index in step (the trigram index has triggers)."""
+        """Queue the article's text for the full-text indexes (written at commit, fts.py)."""
         text = (record.get("title"), record.get("body_text"))
         old = (stored.get("title"), stored.get("body_text")) if stored is not None else None
-        if text == old:
-            return
-        rowid = self.db.conn.execute(f"select rowid from {ARTICLES} where id = ?", [record["id"]]).fetchone()[0]
-        if old is not None:
-            self.db.conn.execute(f"insert into {ARTICLES_GRAMS} ({ARTICLES_GRAMS}, rowid, grams) values ('delete', ?, ?)",
-                                 [rowid, grams(*old)])
-        self.db.conn.execute(f"insert into {ARTICLES_GRAMS} (rowid, grams) values (?, ?)", [rowid, grams(*text)])
+        if text != old:
+            rowid = self.db.conn.execute(f"select rowid from {ARTICLES} where id = ?", [record["id"]]).fetchone()[0]
+            self._text_changes.append((rowid, old, text))
 
     def _add_revision(self, stored: dict[str, Any]) -> None:
         previous = self.db.conn.execute(f"select count(*) from {REVISIONS} where id = ?", [stored["id"]]).fetchone()[0]

@@ -14,8 +14,10 @@ from newscrawl.archive import Archive
 from newscrawl.mirror.generator import GeneratedSite
 from newscrawl.mirror.proxy import MirrorProxy
 from newscrawl.mirror.runner import crawl_through_mirror
+from newscrawl.search import search
 
 EXAMPLE_QUERY = "select media, count(*) as articles from articles group by media order by articles desc limit 5"
+SEARCH_TERM = "茅台"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,6 +73,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"5. Example query: sqlite3 {args.out / 'newscrawl.db'} \"{EXAMPLE_QUERY}\"")
     for row in archive.db.query(EXAMPLE_QUERY):
         print(f"     {row['media']}: {row['articles']}")
+    hits = search(archive.db, SEARCH_TERM, limit=None)
+    print(f"6. Full-text search: scrapy search {SEARCH_TERM} --db {args.out / 'newscrawl.db'}   "
+          f"({len(hits)} articles; any term, 1+ characters)")
+    for hit in hits[:2]:
+        print(f"     {hit.title}\n       {hit.snippet}")
+    print(f"   Browse it: datasette {args.out / 'newscrawl.db'}   "
+          f"({archive.captures.count} raw captures kept for `scrapy reparse`)")
     missing = len(site.expected()) - sum(1 for e in site.expected() if archive.get(e["id"]))
     archive.close()
     if missing:

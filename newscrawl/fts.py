@@ -1,4 +1,12 @@
-"""Tokens for the short-query full-text index: every 1- and 2-character gram of a text.
+"""The archive's two full-text indexes, and the tokens of the short-query one.
+
+articles_fts (FTS5 trigram, external content = articles) answers 3+ character queries;
+articles_grams (contentless FTS5) answers 1–2 character ones from the grams below. Both are
+written by TextIndex when the archive commits a group of articles — not per article by
+triggers: FTS5 flushes its pending terms at every savepoint release, and the archive
+releases one per article, which made indexing cost more than everything else put together.
+
+Short-query tokens: every 1- and 2-character gram of a text.
 
 A trigram index finds any 3+ character substring but no shorter one (茅台, 央行, 金), and
 Chinese has no spaces for a word tokenizer to use. So each run of letters and digits is also
@@ -10,21 +18,54 @@ token, matched exactly. Punctuation and spaces end a run, as they end unicode61'
 from __future__ import annotations
 
 import re
+import sqlite3
+
+Text = tuple[str | None, str | None]  # (title, body_text)
 
 # unicode61's token characters are letters and numbers; \w adds only "_", which it splits on.
 _RUN = re.compile(r"[^\W_]+")
 
 
 def grams(*texts: str | None) -> str:
-    """The 1- and 2-grams of the texts' letter/digit runs, space-separated."""
-    out: list[str] = []
-    for text in texts:
-        for run in _RUN.findall(text or ""):
-            out.extend(run)
-            out.extend(run[i : i + 2] for i in range(len(run) - 1))
-    return " ".join(out)
+    """The texts with a space after every character: unicode61 then makes each letter or
+    digit a token (and drops punctuation), and a 2-character query is a phrase of two
+    adjacent tokens. One C-level join, instead of building every pair in Python."""
+    return " ".join(" ".join(text) for text in texts if text)
+
+
+def phrase(query: str) -> str:
+    """The grams-index MATCH expression for a short query."""
+    return '"' + " ".join(query) + '"'
 
 
 def short_query(query: str) -> bool:
     """Whether the grams index answers `query` (1–2 letters/digits) rather than trigrams."""
     return 0 < len(query) < 3 and bool(_RUN.fullmatch(query))
+
+
+class TextIndex:
+    """Changes to articles' title/body_text, applied to both indexes in one go before a commit."""
+
+    def __init__(self, fts_table: str, grams_table: str) -> None:
+        self.fts, self.grams = fts_table, grams_table
+        self.pending: dict[int, tuple[Text | None, Text]] = {}  # rowid -> (indexed text, new text)
+
+    def changed(self, rowid: int, old: Text | None, new: Text) -> None:
+        """Article `rowid` now has `new`; `old` is what the indexes hold for it (None: nothing)."""
+        indexed = self.pending[rowid][0] if rowid in self.pending else old
+        self.pending[rowid] = (indexed, new)
+
+    def flush(self, conn: sqlite3.Connection) -> None:
+        """Write the pending changes (inside the transaction about to be committed)."""
+        if not self.pending:
+            return
+        # External-content and contentless FTS5 tables forget a row by being told its indexed text.
+        old = [(rowid, *text) for rowid, (text, _) in self.pending.items() if text is not None]
+        conn.executemany(f"insert into {self.fts} ({self.fts}, rowid, title, body_text) values ('delete', ?, ?, ?)", old)
+        conn.executemany(f"insert into {self.grams} ({self.grams}, rowid, grams) values ('delete', ?, ?)",
+                         [(rowid, grams(title, body)) for rowid, title, body in old])
+        new = [(rowid, *text) for rowid, (_, text) in self.pending.items()]
+        conn.executemany(f"insert into {self.fts} (rowid, title, body_text) values (?, ?, ?)", new)
+        conn.executemany(f"insert into {self.grams} (rowid, grams) values (?, ?)",
+                         [(rowid, grams(title, body)) for rowid, title, body in new])
+        self.pending.clear()

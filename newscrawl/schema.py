@@ -10,9 +10,9 @@ through sqlite-utils except what it cannot declare (the contentless FTS5 table).
 - clusters: one row per story (cluster_id = its first article's id) with its size.
 - runs: one row per crawl: spider, start/end, arguments, stats JSON, outcome.
 - captures: every fetched page and share answer, zlib-compressed, keyed by URL and time.
-- articles_fts: FTS5 trigram index of title + body_text (3+ character queries), kept by
-  triggers; articles_grams: FTS5 over each text's 1- and 2-character grams (the queries a
-  trigram index cannot answer), kept by the archive's writes (fts.py).
+- articles_fts: FTS5 trigram index of title + body_text (3+ character queries);
+  articles_grams: FTS5 over each text's 1- and 2-character grams (the queries a trigram
+  index cannot answer). Both written by the archive when it commits (fts.py).
 - dedup_keys/meta: the near-duplicate index (nearindex.py, versioned on its own).
 """
 
@@ -88,7 +88,8 @@ def _v2(db: sqlite_utils.Database) -> None:
             pk=("url", "fetched_at"),
         )
     if not db[ARTICLES_FTS].exists():
-        db[ARTICLES].enable_fts(["title", "body_text"], fts_version="FTS5", tokenize="trigram", create_triggers=True)
+        # No triggers: the archive writes both indexes itself, a group at a time (fts.py).
+        db[ARTICLES].enable_fts(["title", "body_text"], fts_version="FTS5", tokenize="trigram")
     if not db[ARTICLES_GRAMS].exists():
         # Contentless (the grams are only ever matched, never shown); sqlite-utils cannot
         # declare content=''. Rows are deleted with the grams they were indexed with.

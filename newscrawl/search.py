@@ -1,8 +1,9 @@
 """Chinese full-text search over the archive: pure queries on an open database.
 
-3+ character queries go to the FTS5 trigram index (any substring, ranked by bm25). 1–2
-character queries (茅台, 央行, 金) go to the grams index (fts.py), where they are one token,
-also ranked by bm25. A short query with punctuation or spaces in it is answered by scanning
+3+ character queries go to the FTS5 trigram index (any substring). 1–2 character queries
+(茅台, 央行, 金) go to the grams index (fts.py), as a phrase of single-character tokens. Both
+rank by bm25 — among the newest RANK_WINDOW matches when a limit is asked, which bounds the
+cost of very common terms; without a limit, all matches are returned, ranked. A short query with punctuation or spaces in it is answered by scanning
 titles and texts (correct, slower). Every path returns exactly the articles whose title or
 body text contains the query (ASCII letters case-insensitively).
 """
@@ -14,10 +15,11 @@ from typing import Any
 
 import sqlite_utils
 
-from newscrawl.fts import short_query
+from newscrawl.fts import phrase, short_query
 from newscrawl.schema import ARTICLES, ARTICLES_FTS, ARTICLES_GRAMS
 
 SNIPPET_CHARS = 30
+RANK_WINDOW = 2000
 
 
 @dataclass
@@ -69,8 +71,21 @@ def search(
     columns = "a.id, a.url, a.title, a.published_at, a.category, a.media, a.body_text"
     if len(query) >= 3 or short_query(query):
         index = ARTICLES_FTS if len(query) >= 3 else ARTICLES_GRAMS
-        sql = (f"select {columns}, bm25({index}) as score from {index} join {ARTICLES} a on a.rowid = {index}.rowid "
-               f"where {index} match :phrase {''.join(' and ' + w for w in where)} order by score")
+        if index == ARTICLES_GRAMS:
+            params["phrase"] = phrase(query)
+        # Ranked by bm25 among the newest RANK_WINDOW matches (by rowid, i.e. archive order):
+        # exact for any term with fewer matches, and a bounded cost for 股 or 公司, whose tens
+        # of thousands of matches would each need scoring. Filters apply before the window.
+        join = f" join {ARTICLES} a on a.rowid = {index}.rowid" if where else ""
+        matches = (f"select {index}.rowid as rowid, {index}.rank as rank from {index}{join} "
+                   f"where {index} match :phrase {''.join(' and ' + w for w in where)} order by {index}.rowid desc")
+        ranked = f"select rowid, rank from ({matches}) order by rank"
+        if limit is not None:
+            matches += " limit :window"
+            ranked = f"select rowid, rank from ({matches}) order by rank limit :limit"
+            params["window"] = RANK_WINDOW
+        # Only the top rows are joined with their (long) articles.
+        sql = f"select {columns}, m.rank as score from ({ranked}) m join {ARTICLES} a on a.rowid = m.rowid order by m.rank"
     else:
         sql = (f"select {columns}, 0.0 as score from {ARTICLES} a where (instr(a.title, :query) "
                f"or instr(a.body_text, :query)) {''.join(' and ' + w for w in where)} order by a.published_at desc")

@@ -1,0 +1,93 @@
+"""`datasette data/newscrawl.db` out of the box: the plugin's metadata, search and canned queries."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from newscrawl.archive import Archive
+from newscrawl.items import Article
+from newscrawl.mirror.generator import GeneratedSite
+from newscrawl.mirror.runner import crawl_through_mirror
+from newscrawl.search import search
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def archive_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from newscrawl.mirror.proxy import MirrorProxy
+
+    proxy = MirrorProxy(GeneratedSite(articles=120, seed=7))
+    proxy.start_in_thread()
+    out = tmp_path_factory.mktemp("datasette")
+    result = crawl_through_mirror(proxy.url, out)
+    proxy.stop()
+    assert result.report["finish_reason"] == "finished"
+    return out / "newscrawl.db"
+
+
+@pytest.fixture(scope="module")
+def datasette(archive_db: Path) -> Iterator[str]:
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "datasette", "serve", str(archive_db), "-h", "127.0.0.1",
+                               "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{base}/-/versions.json", timeout=1)
+            break
+        except OSError:
+            assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
+            time.sleep(0.2)
+    yield base
+    server.terminate()
+    server.wait(10)
+
+
+def _get(base: str, path: str, **params: str) -> object:
+    query = urllib.parse.urlencode({**params, "_shape": "array"} if "/-/" not in path else params)
+    with urllib.request.urlopen(f"{base}{path}?{query}", timeout=10) as response:
+        return json.loads(response.read())
+
+
+def test_the_archive_is_documented_without_a_metadata_file(datasette: str) -> None:
+    metadata = _get(datasette, "/-/metadata.json")
+    tables = metadata["databases"]["newscrawl"]["tables"]
+    assert metadata["title"].startswith("newscrawl")
+    assert tables["articles"]["columns"]["share_url"] == Article.descriptions()["share_url"]
+    assert tables["articles"]["fts_table"] == "articles_fts"
+    assert set(metadata["databases"]["newscrawl"]["queries"]) == {
+        "search", "latest_by_media", "cluster_members", "article_revisions"}
+
+
+def test_search_box_and_canned_queries_answer(datasette: str, archive_db: Path) -> None:
+    archive = Archive(archive_db)
+    row = next(archive.articles.rows_where("media is not null and body_text is not null", limit=1))
+    term3 = row["title"][:4]
+    expected = {h.id for h in search(archive.db, term3, limit=None)}
+    found = _get(datasette, "/newscrawl/articles.json", _search=term3, _size="max")
+    assert {r["id"] for r in found} == expected
+    for term in (row["title"][:2], row["title"][:1], term3):
+        found = _get(datasette, "/newscrawl/search.json", q=term)
+        assert {r["id"] for r in found} == {h.id for h in search(archive.db, term, limit=200)}, term
+    latest = _get(datasette, "/newscrawl/latest_by_media.json", media=row["media"])
+    assert row["id"] in {r["id"] for r in latest}
+    cluster = archive.db.execute("select cluster_id from clusters where size > 1 limit 1").fetchone()[0]
+    members = _get(datasette, "/newscrawl/cluster_members.json", cluster_id=cluster)
+    assert len(members) > 1
+    assert _get(datasette, "/newscrawl/article_revisions.json", id=row["id"]) == []

@@ -1,0 +1,64 @@
+"""The archive's schema: versioned, and an archive made by an older newscrawl migrated in place."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from newscrawl.archive import Archive
+from newscrawl.schema import ARTICLE_COLUMNS, FILTER_INDEXES, VERSION, version
+from newscrawl.search import search
+
+# What newscrawl before schema versioning created (user_version 0), with two articles in it.
+OLD_SCHEMA = """
+create table articles ({columns}, primary key (id));
+create index idx_articles_url_key on articles (url_key);
+create table revisions (id text, revision integer, fetched_at text, content_hash text, title text,
+                        body_html text, body_text text, record text, primary key (id, revision));
+create table clusters (cluster_id text primary key, size integer, first_id text, updated_at text);
+create table dedup_keys (key integer, id text, primary key (key, id));
+create table dedup_key_counts (key integer primary key, n integer);
+"""
+OLD_COLUMNS = [c for c in ARTICLE_COLUMNS if c not in ("source_body_text", "provenance")]  # newer fields
+
+
+def _old_archive(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    conn.executescript(OLD_SCHEMA.format(columns=", ".join(f"[{c}] text" for c in OLD_COLUMNS)))
+    for n, (title, body) in enumerate((("央行开展逆回购", "央行今日开展1000亿元逆回购操作。"),
+                                       ("贵州茅台发布公告", "贵州茅台公告称，前三季度营收增长。"))):
+        row = {c: None for c in OLD_COLUMNS} | {
+            "id": f"2021120822066729{n:02d}", "url": f"https://finews.withounder.com/emnews/2021/12/08/{n}.html",
+            "title": title, "body_text": body, "tags": json.dumps(["东财滚动新闻"]), "cluster_id": f"x{n}"}
+        conn.execute(f"insert into articles ({', '.join(row)}) values ({', '.join('?' * len(row))})", list(row.values()))
+        conn.execute("insert into clusters values (?, 1, ?, null)", [f"x{n}", row["id"]])
+    conn.commit()
+    conn.close()
+
+
+def test_a_new_archive_has_the_current_version_and_indexes(tmp_path: Path) -> None:
+    archive = Archive(tmp_path / "a.db")
+    assert version(archive.db) == VERSION
+    indexed = {tuple(i.columns) for i in archive.articles.indexes}
+    assert all(tuple(columns) in indexed for columns in FILTER_INDEXES)
+    assert {"articles", "revisions", "clusters", "runs", "captures", "articles_fts", "articles_grams"} <= set(
+        archive.db.table_names())
+
+
+def test_an_older_archive_is_migrated_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    _old_archive(path)
+    archive = Archive(path)
+    assert version(archive.db) == VERSION
+    assert {"source_body_text", "provenance"} <= {c.name for c in archive.articles.columns}
+    assert archive.count() == 2 and archive.get("202112082206672900")["tags"] == ["东财滚动新闻"]
+    # The old rows are searchable at once, by 1-, 2- and 3+-character terms.
+    assert [h.id for h in search(archive.db, "逆回购")] == ["202112082206672900"]
+    assert [h.id for h in search(archive.db, "茅台")] == ["202112082206672901"]
+    assert {h.id for h in search(archive.db, "央")} == {"202112082206672900"}
+    # … and the near-duplicate index was rebuilt for the current scheme.
+    assert "dedup_key_counts" not in archive.db.table_names()
+    assert archive.db["dedup_keys"].count > 0
+    archive.close()
+    assert version(Archive(path).db) == VERSION  # opening again changes nothing
