@@ -21,6 +21,7 @@ from newscrawl.fts import TextIndex
 from newscrawl.items import CONTENT_FIELDS, JSON_FIELDS, Article
 from newscrawl.nearindex import DEDUP_KEYS, NearIndex
 from newscrawl.schema import ARTICLE_COLUMNS as _COLUMNS
+from newscrawl.schema import INTERNAL_COLUMNS
 from newscrawl.schema import (
     ARTICLES,
     ARTICLES_FTS,
@@ -86,6 +87,7 @@ class Archive:
         self.near = NearIndex(self.db, ARTICLES)
         self.text_index = TextIndex(ARTICLES_FTS, ARTICLES_GRAMS)
         self._text_changes: list[tuple[int, Any, Any]] = []
+        self._seq: int | None = None
         names = ", ".join(f"[{c}]" for c in _COLUMNS)
         updates = ", ".join(f"[{c}] = excluded.[{c}]" for c in _COLUMNS if c != "id")
         self._upsert_sql = (f"insert into {ARTICLES} ({names}) values ({', '.join('?' * len(_COLUMNS))}) "
@@ -115,7 +117,8 @@ class Archive:
         row = None
         if found is not None:
             row = dict(zip((d[0] for d in cursor.description), found, strict=True))
-            row.pop("url_key", None)
+            for name in INTERNAL_COLUMNS:
+                row.pop(name, None)
             for name in JSON_FIELDS:
                 row[name] = json.loads(row.get(name) or _EMPTY_JSON[name])
         self._remember(article_id, row)
@@ -162,7 +165,7 @@ class Archive:
         """
         if stored is not None and unchanged(record, stored):
             return "unchanged"
-        row = {**record, "url_key": url_key(record.get("url"))}
+        row = {**record, "url_key": url_key(record.get("url")), "seq": self._next_seq()}
         for name in JSON_FIELDS:
             row[name] = json.dumps(row.get(name) or json.loads(_EMPTY_JSON[name]), ensure_ascii=False)
         keys = self.near.keys_of(record.get("body_text") or record.get("title"))
@@ -203,6 +206,12 @@ class Archive:
         if self.commit_every == 1:
             self.commit()
         return "new" if stored is None else "changed"
+
+    def _next_seq(self) -> int:
+        if self._seq is None:
+            self._seq = self.db.conn.execute(f"select coalesce(max(seq), 0) from {ARTICLES}").fetchone()[0]
+        self._seq += 1
+        return self._seq
 
     def _index_text(self, record: dict[str, Any], stored: dict[str, Any] | None) -> None:
         """Queue the article's text for the full-text indexes (written at commit, fts.py)."""

@@ -5,7 +5,8 @@ new one, or one made by an older newscrawl (version 0 means "before versioning",
 tables may exist already — every step only adds what is missing). Everything is created
 through sqlite-utils except what it cannot declare (the contentless FTS5 table).
 
-- articles: one row per article (every Article field, lists/objects as JSON) + `url_key`.
+- articles: one row per article (every Article field, lists/objects as JSON) + `url_key`
+  and `seq` (the archive's write counter when the row was last written).
 - revisions: the earlier versions of articles whose content changed.
 - clusters: one row per story (cluster_id = its first article's id) with its size.
 - runs: one row per crawl: spider, start/end, arguments, stats JSON, outcome.
@@ -23,10 +24,13 @@ import sqlite_utils
 from newscrawl.fts import grams
 from newscrawl.items import Article
 
-VERSION = 2
+VERSION = 3
 ARTICLES, REVISIONS, CLUSTERS, RUNS, CAPTURES = "articles", "revisions", "clusters", "runs", "captures"
 ARTICLES_FTS, ARTICLES_GRAMS = "articles_fts", "articles_grams"
-ARTICLE_COLUMNS: dict[str, type] = {name: str for name in Article.field_names()} | {"url_key": str}
+# Beside the Article fields: `url_key` (the canonical URL, for duplicate lookups) and `seq`
+# (raised on every write of the row: what a delta export asks for).
+ARTICLE_COLUMNS: dict[str, type] = {name: str for name in Article.field_names()} | {"url_key": str, "seq": int}
+INTERNAL_COLUMNS = ("url_key", "seq")
 # The usual filters of search, export and Datasette facets.
 FILTER_INDEXES = (["published_at"], ["category"], ["media"], ["cluster_id"])
 
@@ -44,6 +48,8 @@ def migrate(db: sqlite_utils.Database) -> int:
             _v1(db)
         if found < 2:
             _v2(db)
+        if found < 3:
+            _v3(db)
         if found != VERSION:
             db.execute(f"pragma user_version = {VERSION}")
     return found
@@ -54,7 +60,7 @@ def _articles(db: sqlite_utils.Database) -> None:
     if not articles.exists():
         articles.create(ARTICLE_COLUMNS, pk="id", not_null={"url", "title"})
     for name in ARTICLE_COLUMNS.keys() - {c.name for c in articles.columns}:
-        articles.add_column(name, str)
+        articles.add_column(name, ARTICLE_COLUMNS[name])
 
 
 def _v1(db: sqlite_utils.Database) -> None:
@@ -98,3 +104,9 @@ def _v2(db: sqlite_utils.Database) -> None:
         rows = db.execute(f"select rowid, title, body_text from {ARTICLES}").fetchall()
         db.conn.executemany(f"insert into {ARTICLES_GRAMS} (rowid, grams) values (?, ?)",
                             [(rowid, grams(title, body)) for rowid, title, body in rows])
+
+
+def _v3(db: sqlite_utils.Database) -> None:
+    """A write sequence number per article, for delta exports (rows so far: in rowid order)."""
+    db.execute(f"update {ARTICLES} set seq = rowid where seq is null")
+    db[ARTICLES].create_index(["seq"], if_not_exists=True)

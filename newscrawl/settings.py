@@ -74,8 +74,11 @@ NEWSCRAWL_DB = "data/newscrawl.db"
 # killed crawl loses at most the last group, which the next run fetches again.
 NEWSCRAWL_COMMIT_EVERY = 1000
 NEWSCRAWL_COMMIT_SECONDS = 2.0
-# JSONL gets one line per article that is new or changed in the archive.
+# JSONL gets one line per article that is new or changed in the archive; optionally one file
+# per fetch day (articles-YYYY-MM-DD.jsonl) and gzip (.jsonl.gz).
 NEWSCRAWL_JSONL = "data/articles.jsonl"
+NEWSCRAWL_JSONL_DAILY = False
+NEWSCRAWL_JSONL_GZIP = False
 # JSON written when a crawl ends: finish reason and all stats (empty disables it).
 NEWSCRAWL_REPORT = "data/last-run.json"
 

@@ -25,7 +25,7 @@ def test_new_article_gets_one_row_with_one_column_per_field(tmp_path: Path) -> N
     archive = Archive(tmp_path / "a.db")
     assert archive.upsert(_record()) == "new"
     assert archive.count() == 1
-    assert [c.name for c in archive.articles.columns] == [*Article.field_names(), "url_key"]
+    assert [c.name for c in archive.articles.columns] == [*Article.field_names(), "url_key", "seq"]
     assert archive.articles.pks == ["id"]
     raw = next(archive.db.query("select tags from articles"))
     assert json.loads(raw["tags"]) == ["华夏时报新闻"]
