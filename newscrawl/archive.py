@@ -21,13 +21,13 @@ from newscrawl.fts import TextIndex
 from newscrawl.items import CONTENT_FIELDS, JSON_FIELDS, Article
 from newscrawl.nearindex import DEDUP_KEYS, NearIndex
 from newscrawl.schema import ARTICLE_COLUMNS as _COLUMNS
-from newscrawl.schema import INTERNAL_COLUMNS
 from newscrawl.schema import (
     ARTICLES,
     ARTICLES_FTS,
     ARTICLES_GRAMS,
     CAPTURES,
     CLUSTERS,
+    INTERNAL_COLUMNS,
     REVISIONS,
     RUNS,
     migrate,

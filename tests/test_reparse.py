@@ -27,7 +27,7 @@ def _reparse(db: Path, *settings: str) -> subprocess.CompletedProcess:
 def _rows(db: Path) -> dict[str, dict]:
     with sqlite3.connect(db) as conn:
         conn.row_factory = sqlite3.Row
-        return {r["id"]: {k: r[k] for k in r.keys() if k != "fetched_at"} for r in conn.execute("select * from articles")}
+        return {r["id"]: {k: r[k] for k in r.keys() if k not in ("fetched_at", "seq")} for r in conn.execute("select * from articles")}
 
 
 def _partition(rows: dict[str, dict]) -> set[frozenset[str]]:

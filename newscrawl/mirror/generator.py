@@ -88,7 +88,7 @@ class GenArticle:
 class GeneratedSite:
     """The generated site as a mirror backend (site pages by path, share answers by id)."""
 
-    def __init__(self, articles: int = 300, seed: int = 1, revised: int = 0) -> None:
+    def __init__(self, articles: int = 300, seed: int = 1, revised: int = 0, added: int = 0) -> None:
         self.seed = seed
         rng = random.Random(seed)
         self._home_only_posts = 0
@@ -100,6 +100,13 @@ class GeneratedSite:
                                                NEWEST - step * (n * 7 + 3), planted=kind))
         self.dedup_cases, aliases = plant_duplicates(self.articles, MEDIA)
         self.revised_ids = revise(self.articles, revised)
+        # A later edition: `added` articles published after all others, the rest unchanged.
+        added_rng, first = random.Random(seed + 2), articles + len(PLANTED)
+        self.added_ids = []
+        for k in range(added):
+            article = self._article(added_rng, -(first + k + 1), articles, NEWEST + step * (k + 1))
+            self.articles.append(article)
+            self.added_ids.append(article.id)
         self.by_share_id = {a.share_id: a for a in self.articles}
         self.articles += aliases
         self.by_path = {a.path: a for a in self.articles}

@@ -1,0 +1,366 @@
+"""Dataset releases: the archive exported to JSONL/CSV/Parquet files with a manifest.
+
+One read transaction (a consistent snapshot, even while a crawl writes) streams the
+selected rows into shards; the manifest records the tool version, the schema with field
+descriptions, the filters, the crawl window, counts per media/category/day, what
+deduplication skipped, and each file's sha256 and record count. `verify()` checks a release
+against its manifest. A delta release (`since_release`) holds the articles written after
+the given release was cut (the archive's write counter `seq`, recorded in its manifest).
+
+Cluster deduplication keeps one representative per story: the earliest published article
+of the cluster among the selected ones (ties: the smallest id).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from newscrawl import __version__
+from newscrawl.archive import Archive
+from newscrawl.items import JSON_FIELDS, Article
+from newscrawl.schema import ARTICLES, RUNS, version
+from newscrawl.search import search
+
+MANIFEST = "manifest.json"
+FORMATS = ("jsonl", "csv", "parquet")
+DEDUP_MODES = ("none", "exact", "cluster")
+TIME_FIELDS = {"published": "published_at", "fetched": "fetched_at"}
+
+
+class ExportError(Exception):
+    """A release cannot be made or checked; the message says why."""
+
+
+@dataclass
+class Filters:
+    since: str | None = None
+    until: str | None = None
+    time: str = "published"  # which time since/until compare with: published or fetched
+    category: str | None = None
+    media: str | None = None
+    query: str | None = None
+    dedup: str = "none"
+    since_release: str | None = None
+    since_seq: int | None = field(default=None, repr=False)
+
+    def check(self) -> None:
+        if self.dedup not in DEDUP_MODES:
+            raise ExportError(f"--dedup must be one of {', '.join(DEDUP_MODES)}, not {self.dedup!r}")
+        if self.time not in TIME_FIELDS:
+            raise ExportError(f"--time must be published or fetched, not {self.time!r}")
+        for name in ("since", "until"):
+            value = getattr(self, name)
+            if value is not None:
+                try:
+                    datetime.fromisoformat(value)
+                except ValueError:
+                    raise ExportError(f"--{name} must be an ISO date or time (2021-12-08, 2021-12-08T10:00), "
+                                      f"not {value!r}") from None
+
+
+def selection(filters: Filters, columns: str) -> tuple[str, dict[str, Any]]:
+    """SQL selecting the filtered articles (deduplicated as asked), in release order.
+
+    `columns` must include `a.published_at as _published_at, a.id as _id`.
+    """
+    where, params = [], {}
+    time_column = TIME_FIELDS[filters.time]
+    if filters.since:
+        where.append(f"a.{time_column} >= :since")
+        params["since"] = filters.since
+    if filters.until:
+        where.append(f"substr(a.{time_column}, 1, length(:until)) <= :until")
+        params["until"] = filters.until
+    if filters.category:
+        where.append("(a.category = :category or ' ' || a.category || ' ' like '% ' || :category || ' %')")
+        params["category"] = filters.category
+    if filters.media:
+        where.append("a.media = :media")
+        params["media"] = filters.media
+    if filters.since_seq is not None:
+        where.append("a.seq > :since_seq")
+        params["since_seq"] = filters.since_seq
+    if filters.query:
+        where.append("a.id in (select value from json_each(:ids))")
+    if filters.dedup == "exact":
+        where.append("a.duplicate_of is null")
+    clause = f"where {' and '.join(where)}" if where else ""
+    if filters.dedup == "cluster":
+        ranked = (f"select {columns}, row_number() over (partition by coalesce(a.cluster_id, a.id) "
+                  f"order by a.published_at, a.id) as _rank from {ARTICLES} a {clause}")
+        return f"select * from ({ranked}) a where _rank = 1 order by a._published_at, a._id", params
+    return f"select {columns} from {ARTICLES} a {clause} order by a.published_at, a.id", params
+
+
+@dataclass
+class _Shard:
+    name: str
+    format: str
+    records: int = 0
+    bytes: int = 0
+    sha256: Any = field(default_factory=hashlib.sha256)
+
+
+class _Writer:
+    """Writes records to numbered shards of one format, hashing what it writes."""
+
+    def __init__(self, out: Path, fmt: str, fields: tuple[str, ...], shard_size: int) -> None:
+        self.out, self.format, self.fields, self.shard_size = out, fmt, fields, shard_size
+        self.shards: list[_Shard] = []
+        self._file: Any = None
+        self._rows: list[dict[str, Any]] = []  # parquet: one shard's rows, written at its end
+        self._pending: list[str] = []  # jsonl: lines not written yet
+        self._text = io.StringIO()  # csv: rows not written yet
+        self._csv = csv.writer(self._text)
+
+    def write(self, json_line: str, record: dict[str, Any] | None) -> None:
+        """One record: its JSON line (made by SQLite) and, for CSV/Parquet, its fields."""
+        if not self.shards or (self.shard_size and self.shards[-1].records >= self.shard_size):
+            self._next_shard()
+        self.shards[-1].records += 1
+        if self.format == "jsonl":
+            self._pending.append(json_line)
+            self._pending.append("\n")
+            if len(self._pending) >= 2000:
+                self._flush()
+        elif self.format == "parquet":
+            assert record is not None
+            self._rows.append({k: _flat(record.get(k)) for k in self.fields})
+        else:
+            assert record is not None
+            self._csv.writerow([_flat(record.get(k)) for k in self.fields])
+            if self._text.tell() >= 1 << 20:
+                self._flush()
+
+    def _flush(self) -> None:
+        """Hash and write what is pending, a chunk at a time."""
+        if self.format == "jsonl":
+            text, self._pending = "".join(self._pending), []
+        else:
+            text = self._text.getvalue()
+            self._text.seek(0)
+            self._text.truncate()
+        self._put(text.encode("utf-8"))
+
+    def _put(self, data: bytes) -> None:
+        shard = self.shards[-1]
+        shard.sha256.update(data)
+        shard.bytes += len(data)
+        self._file.write(data)
+
+    def _next_shard(self) -> None:
+        self._close_shard()
+        n = len(self.shards) + 1
+        name = f"articles-{n:05d}.{self.format}" if self.shard_size else f"articles.{self.format}"
+        self.shards.append(_Shard(name, self.format))
+        if self.format != "parquet":
+            self._file = (self.out / name).open("wb")
+            if self.format == "csv":
+                self._csv.writerow(self.fields)
+
+    def _close_shard(self) -> None:
+        if self._file is not None:
+            self._flush()
+            self._file.close()
+            self._file = None
+        if self.format == "parquet" and self.shards and self.shards[-1].records:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            path = self.out / self.shards[-1].name
+            pq.write_table(pa.Table.from_pylist(self._rows), path)
+            self._rows = []
+            data = path.read_bytes()
+            self.shards[-1].sha256.update(data)
+            self.shards[-1].bytes = len(data)
+
+    def close(self) -> list[dict[str, Any]]:
+        if not self.shards:
+            self._next_shard()  # an empty release still has its (empty) file
+        self._close_shard()
+        return [{"name": s.name, "format": s.format, "records": s.records, "bytes": s.bytes,
+                 "sha256": s.sha256.hexdigest()} for s in self.shards]
+
+
+def _flat(value: Any) -> Any:
+    """A CSV/Parquet cell: lists and objects as JSON text."""
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else value
+
+
+def export(
+    archive_path: Path,
+    out: Path,
+    filters: Filters,
+    formats: tuple[str, ...] = ("jsonl",),
+    fields: tuple[str, ...] | None = None,
+    shard_size: int = 0,
+    progress: Callable[[int, int, float], None] | None = None,
+) -> dict[str, Any]:
+    """Write a release of the archive into `out`; returns its manifest."""
+    filters.check()
+    fields = fields or tuple(Article.field_names())
+    unknown = [f for f in fields if f not in Article.field_names()]
+    if unknown:
+        raise ExportError(f"unknown --fields {', '.join(unknown)}; fields are: {', '.join(Article.field_names())}")
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise ExportError(f"--format must be among {', '.join(FORMATS)}, not {fmt!r}")
+    if "parquet" in formats:
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise ExportError("--format parquet needs pyarrow (pip install pyarrow)") from None
+    if not archive_path.exists():
+        raise ExportError(f"no archive at {archive_path}")
+    if filters.since_release:
+        filters.since_seq = read_manifest(Path(filters.since_release))["archive"]["seq"]
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".newscrawl-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise ExportError(f"cannot write to {out}: {exc.strerror or exc}") from None
+
+    archive = Archive(archive_path)
+    conn = archive.db.conn
+    try:
+        conn.execute("begin")  # one snapshot for the rows, the counts and the manifest
+        params: dict[str, Any] = {}
+        if filters.query:
+            params["ids"] = json.dumps([h.id for h in search(archive.db, filters.query, limit=None)])
+        # SQLite writes each JSONL line itself (json_object keeps the field order and UTF-8):
+        # decoding and re-encoding every row in Python would halve the export rate.
+        as_json = ", ".join(f"'{f}', " + (f"json(a.[{f}])" if f in JSON_FIELDS else f"a.[{f}]") for f in fields)
+        columns = (f"json_object({as_json}) as _line, a.media as _media, a.category as _category, "
+                   "a.published_at as _published_at, a.fetched_at as _fetched_at, a.id as _id")
+        if set(formats) - {"jsonl"}:
+            columns += ", " + ", ".join(f"a.[{c}]" for c in fields)
+        sql, where_params = selection(filters, columns)
+        params.update(where_params)
+        total = conn.execute(f"select count(*) from ({sql})", params).fetchone()[0]
+        undeduplicated = conn.execute(f"select count(*) from ({selection(Filters(**{**asdict(filters), 'dedup': 'none'}), columns)[0]})",
+                                      params).fetchone()[0]
+        writers = [_Writer(out, fmt, fields, shard_size) for fmt in formats]
+        counts = {"media": Counter(), "category": Counter(), "day": Counter()}
+        window = _Window()
+        started, written = time.monotonic(), 0
+        cursor = conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        at = {name: names.index(name) for name in ("_line", "_media", "_category", "_published_at", "_fetched_at")}
+        needs_record = any(w.format != "jsonl" for w in writers)
+        for row in cursor:
+            record = _record(names, row) if needs_record else None
+            for writer in writers:
+                writer.write(row[at["_line"]], record)
+            counts["media"][row[at["_media"]] or ""] += 1
+            counts["category"][row[at["_category"]] or ""] += 1
+            counts["day"][(row[at["_published_at"]] or "")[:10]] += 1
+            window.add(row[at["_published_at"]], row[at["_fetched_at"]])
+            written += 1
+            if progress is not None and written % 1000 == 0:
+                progress(written, total, time.monotonic() - started)
+        files = [f for writer in writers for f in writer.close()]
+        seq = conn.execute(f"select coalesce(max(seq), 0) from {ARTICLES}").fetchone()[0]
+        runs = conn.execute(f"select count(*), min(started_at), max(finished_at) from {RUNS}").fetchone()
+        manifest = {
+            "tool": {"name": "newscrawl", "version": __version__},
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "archive": {"path": str(archive_path), "schema_version": version(archive.db), "seq": seq},
+            "filters": {k: v for k, v in asdict(filters).items() if k != "since_seq"} | {"since_seq": filters.since_seq},
+            "schema": {"fields": [{"name": f, "description": Article.descriptions()[f]} for f in fields]},
+            "crawl_window": {**window.as_dict(), "runs": runs[0], "first_run_started_at": runs[1],
+                             "last_run_finished_at": runs[2]},
+            "counts": {"records": written, "per_media": dict(sorted(counts["media"].items())),
+                       "per_category": dict(sorted(counts["category"].items())),
+                       "per_day": dict(sorted(counts["day"].items()))},
+            "dedup": {"mode": filters.dedup, "selected": undeduplicated, "exported": written,
+                      "skipped": undeduplicated - written},
+            "files": files,
+        }
+    finally:
+        if conn.in_transaction:
+            conn.execute("commit")
+        archive.close()
+    (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    if progress is not None:
+        progress(written, total, time.monotonic() - started)
+    return manifest
+
+
+def _record(names: list[str], row: tuple) -> dict[str, Any]:
+    record = dict(zip(names, row, strict=True))
+    for name in JSON_FIELDS:
+        if isinstance(record.get(name), str):
+            record[name] = json.loads(record[name])
+    return record
+
+
+@dataclass
+class _Window:
+    first_published_at: str | None = None
+    last_published_at: str | None = None
+    first_fetched_at: str | None = None
+    last_fetched_at: str | None = None
+
+    def add(self, published_at: str | None, fetched_at: str | None) -> None:
+        for kind, value in (("published", published_at), ("fetched", fetched_at)):
+            if value:
+                first, last = f"first_{kind}_at", f"last_{kind}_at"
+                if getattr(self, first) is None or value < getattr(self, first):
+                    setattr(self, first, value)
+                if getattr(self, last) is None or value > getattr(self, last):
+                    setattr(self, last, value)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def read_manifest(release: Path) -> dict[str, Any]:
+    path = release / MANIFEST
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ExportError(f"no {MANIFEST} in {release}: not a newscrawl release") from None
+    except json.JSONDecodeError as exc:
+        raise ExportError(f"{path} is not valid JSON: {exc}") from None
+
+
+def verify(release: Path) -> list[str]:
+    """Mismatches between a release's files and its manifest (empty: the release is intact)."""
+    manifest = read_manifest(release)
+    problems = []
+    listed = {f["name"] for f in manifest["files"]}
+    for entry in manifest["files"]:
+        path = release / entry["name"]
+        if not path.exists():
+            problems.append(f"{entry['name']}: missing")
+            continue
+        digest, size = hashlib.sha256(), 0
+        with path.open("rb") as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+        if digest.hexdigest() != entry["sha256"]:
+            problems.append(f"{entry['name']}: sha256 {digest.hexdigest()} != manifest {entry['sha256']}")
+        if size != entry["bytes"]:
+            problems.append(f"{entry['name']}: {size} bytes != manifest {entry['bytes']}")
+        if entry["format"] == "jsonl" and digest.hexdigest() == entry["sha256"]:
+            with path.open("rb") as f:
+                lines = sum(1 for _ in f)
+            if lines != entry["records"]:
+                problems.append(f"{entry['name']}: {lines} records != manifest {entry['records']}")
+    for path in sorted(release.iterdir()):
+        if path.name not in listed and path.name != MANIFEST:
+            problems.append(f"{path.name}: not in the manifest")
+    return problems
