@@ -69,9 +69,17 @@ def test_reparse_with_a_changed_parser_equals_a_fresh_crawl_with_it(serve, small
     reparsed, crawled = _rows(old / "newscrawl.db"), _rows(fresh / "newscrawl.db")
     assert len(reparsed) == 120 and all(r["title"].endswith("（新解析）") for r in reparsed.values())
     assert _partition(reparsed) == _partition(crawled)
-    strip = lambda rows: {i: {k: v for k, v in r.items() if k not in ("cluster_id", "duplicate_of")}  # noqa: E731
-                          for i, r in rows.items()}
-    assert strip(reparsed) == strip(crawled)
+    # Which story member represents a cluster, and which category's URL an article listed
+    # under two categories is archived from, follow crawl order: those are compared apart.
+    twice = set(small_site.dedup_cases["second_category"])
+    listing = ("url", "url_key", "category", "media", "tags")
+
+    def comparable(rows: dict[str, dict]) -> dict[str, dict]:
+        return {i: {k: v for k, v in r.items()
+                    if k not in ("cluster_id", "duplicate_of") and (i not in twice or k not in listing)}
+                for i, r in rows.items()}
+
+    assert comparable(reparsed) == comparable(crawled)
     # … and the versions before the parser change are kept.
     assert Archive(old / "newscrawl.db").revisions.count == 120
 
