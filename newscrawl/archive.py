@@ -40,7 +40,7 @@ _CACHE_SIZE = 1024
 
 # A plain URL (lower-case host, a path of safe characters, no query, no escapes) is its own
 # canonical form; w3lib's parsing would cost more than every other lookup (tested equal).
-_PLAIN_URL = re.compile(r"https?://[a-z0-9.-]+/[A-Za-z0-9/_.,~-]*")
+_PLAIN_URL = re.compile(r"https?://[a-z0-9.-]+/(?!(?:.*/)?\.\.?(?:/|$))[A-Za-z0-9/_.,~-]*")
 
 
 @lru_cache(maxsize=4096)
@@ -208,8 +208,10 @@ class Archive:
         return "new" if stored is None else "changed"
 
     def _next_seq(self) -> int:
-        if self._seq is None:
-            self._seq = self.db.conn.execute(f"select coalesce(max(seq), 0) from {ARTICLES}").fetchone()[0]
+        # Read again for each group (inside its write transaction): another process may have
+        # written since.
+        if self._seq is None or self.pending == 0:
+            self._seq = int(self.db.conn.execute(f"select coalesce(max(seq), 0) from {ARTICLES}").fetchone()[0])
         self._seq += 1
         return self._seq
 

@@ -76,10 +76,11 @@ class CaptureMiddleware:
             conn.execute(f"update {CAPTURES} set last_seen_at = ? where url = ? and fetched_at = ?",
                          [fetched, url, latest[0]])
             return "seen"
-        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+        header = lambda name: response.headers.get(name, b"").decode("latin-1") or None  # noqa: E731
         conn.execute(f"insert or replace into {CAPTURES} (url, fetched_at, last_seen_at, kind, status, content_type, "
-                     "sha1, body) values (?, ?, ?, ?, ?, ?, ?, ?)",
-                     [url, fetched, fetched, kind, response.status, content_type, sha1, zlib.compress(response.body, 6)])
+                     "sha1, body, etag, last_modified) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     [url, fetched, fetched, kind, response.status, header("Content-Type"), sha1,
+                      zlib.compress(response.body, 6), header("ETag"), header("Last-Modified")])
         return "new"
 
 
@@ -96,8 +97,10 @@ class ReplayMiddleware:
 
     def process_request(self, request: Request) -> Response:
         found = self.archive.db.conn.execute(
+            # The last good answer, else the last one: a page that later failed (or vanished)
+            # is replayed as it was when it was there.
             f"select fetched_at, status, content_type, body from {CAPTURES} where url = ? "
-            "order by fetched_at desc limit 1", [request.url]).fetchone()
+            "order by status between 200 and 299 desc, fetched_at desc limit 1", [request.url]).fetchone()
         if found is None:
             self.stats.inc_value("newscrawl/replay/missing")
             return Response(request.url, status=404, request=request)

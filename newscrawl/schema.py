@@ -10,7 +10,8 @@ through sqlite-utils except what it cannot declare (the contentless FTS5 table).
 - revisions: the earlier versions of articles whose content changed.
 - clusters: one row per story (cluster_id = its first article's id) with its size.
 - runs: one row per crawl: spider, start/end, arguments, stats JSON, outcome.
-- captures: every fetched page and share answer, zlib-compressed, keyed by URL and time.
+- captures: every fetched page and share answer, zlib-compressed, keyed by URL and time,
+  with its ETag/Last-Modified for conditional requests.
 - articles_fts: FTS5 trigram index of title + body_text (3+ character queries);
   articles_grams: FTS5 over each text's 1- and 2-character grams (the queries a trigram
   index cannot answer). Both written by the archive when it commits (fts.py).
@@ -24,7 +25,7 @@ import sqlite_utils
 from newscrawl.fts import grams
 from newscrawl.items import Article
 
-VERSION = 3
+VERSION = 4
 ARTICLES, REVISIONS, CLUSTERS, RUNS, CAPTURES = "articles", "revisions", "clusters", "runs", "captures"
 ARTICLES_FTS, ARTICLES_GRAMS = "articles_fts", "articles_grams"
 # Beside the Article fields: `url_key` (the canonical URL, for duplicate lookups) and `seq`
@@ -50,6 +51,8 @@ def migrate(db: sqlite_utils.Database) -> int:
             _v2(db)
         if found < 3:
             _v3(db)
+        if found < 4:
+            _v4(db)
         if found != VERSION:
             db.execute(f"pragma user_version = {VERSION}")
     return found
@@ -97,16 +100,37 @@ def _v2(db: sqlite_utils.Database) -> None:
         # No triggers: the archive writes both indexes itself, a group at a time (fts.py).
         db[ARTICLES].enable_fts(["title", "body_text"], fts_version="FTS5", tokenize="trigram")
     if not db[ARTICLES_GRAMS].exists():
-        # Contentless (the grams are only ever matched, never shown); sqlite-utils cannot
-        # declare content=''. Rows are deleted with the grams they were indexed with.
-        db.execute(f"create virtual table [{ARTICLES_GRAMS}] using fts5(grams, content='', "
-                   "tokenize='unicode61 remove_diacritics 0')")
-        rows = db.execute(f"select rowid, title, body_text from {ARTICLES}").fetchall()
-        db.conn.executemany(f"insert into {ARTICLES_GRAMS} (rowid, grams) values (?, ?)",
-                            [(rowid, grams(title, body)) for rowid, title, body in rows])
+        _grams_index(db)
+
+
+def _grams_index(db: sqlite_utils.Database) -> None:
+    # Contentless (the grams are only ever matched, never shown); sqlite-utils cannot
+    # declare content=''. Rows are deleted with the grams they were indexed with.
+    db.execute(f"create virtual table [{ARTICLES_GRAMS}] using fts5(grams, content='', "
+               "tokenize='unicode61 remove_diacritics 0')")
+    rows = db.execute(f"select rowid, title, body_text from {ARTICLES}").fetchall()
+    db.conn.executemany(f"insert into {ARTICLES_GRAMS} (rowid, grams) values (?, ?)",
+                        [(rowid, grams(title, body)) for rowid, title, body in rows])
 
 
 def _v3(db: sqlite_utils.Database) -> None:
     """A write sequence number per article, for delta exports (rows so far: in rowid order)."""
     db.execute(f"update {ARTICLES} set seq = rowid where seq is null")
     db[ARTICLES].create_index(["seq"], if_not_exists=True)
+
+
+def _v4(db: sqlite_utils.Database) -> None:
+    """Validators of captured pages (conditional requests), and both text indexes rebuilt.
+
+    Archives made while the trigram index had triggers (which the archive now replaces by
+    writing the index itself) lose them, and the grams index is rebuilt in today's format.
+    """
+    columns = {c.name for c in db[CAPTURES].columns}
+    for name in ("etag", "last_modified"):
+        if name not in columns:
+            db[CAPTURES].add_column(name, str)
+    for trigger in (f"{ARTICLES}_ai", f"{ARTICLES}_ad", f"{ARTICLES}_au"):
+        db.execute(f"drop trigger if exists [{trigger}]")
+    db.execute(f"insert into {ARTICLES_FTS} ({ARTICLES_FTS}) values ('rebuild')")
+    db.execute(f"drop table if exists [{ARTICLES_GRAMS}]")
+    _grams_index(db)

@@ -44,9 +44,17 @@ ITEM_PIPELINES = {
 DOWNLOADER_MIDDLEWARES = {
     "newscrawl.captures.ReplayMiddleware": 50,
     "newscrawl.captures.CaptureMiddleware": 500,  # after decompression and retries
+    "newscrawl.incremental.ConditionalGetMiddleware": 520,  # a 304 becomes its capture before 500 sees it
 }
 NEWSCRAWL_CAPTURE = True
 NEWSCRAWL_REPLAY = False
+
+# Incremental runs (incremental.py): archived posts are not fetched again (unless `-a refresh=…`
+# or their source text is missing), listings are asked conditionally (ETag / Last-Modified).
+SPIDER_MIDDLEWARES = {
+    "newscrawl.incremental.IncrementalSpiderMiddleware": 600,
+}
+NEWSCRAWL_INCREMENTAL = True
 
 EXTENSIONS = {
     "newscrawl.report.RunReportExtension": 500,

@@ -57,7 +57,7 @@ def test_second_crawl_adds_no_rows_and_no_jsonl_lines(serve, small_site: Generat
     proxy = serve(small_site)
     crawl_through_mirror(proxy.url, tmp_path)
     first_lines = (tmp_path / "articles.jsonl").read_bytes()
-    second = crawl_through_mirror(proxy.url, tmp_path)
+    second = crawl_through_mirror(proxy.url, tmp_path, spider_args={"refresh": "all"})
     assert second.stats["newscrawl/dedup/same_id"] == 121  # 120 articles + one listed twice
     assert "newscrawl/store/new" not in second.stats
     assert "newscrawl/jsonl/written" not in second.stats
@@ -85,7 +85,7 @@ def test_changed_article_is_updated_and_appended_once(serve, small_site: Generat
     crawl_through_mirror(serve(small_site).url, tmp_path)
     target = next(a for a in small_site.articles if not a.planted and a.shape == "B")
     revised = _RevisedSite(small_site, target.path, f"<h1>{target.title}</h1>", "<h1>更正：标题已修改</h1>")
-    result = crawl_through_mirror(serve(revised).url, tmp_path)
+    result = crawl_through_mirror(serve(revised).url, tmp_path, spider_args={"refresh": "all"})
     assert result.stats["newscrawl/store/changed"] == 1
     assert result.stats["newscrawl/jsonl/written"] == 1
     archive = Archive(tmp_path / "newscrawl.db")

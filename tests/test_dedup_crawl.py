@@ -35,7 +35,9 @@ def twice(tmp_path_factory: pytest.TempPathFactory):
     proxy = MirrorProxy(_snapshot())
     proxy.start_in_thread()
     out = tmp_path_factory.mktemp("twice")
-    first, second = (crawl_through_mirror(proxy.url, out) for _ in range(2))
+    # The second run fetches every page again (refresh=all): the dedup path, not the incremental one.
+    first = crawl_through_mirror(proxy.url, out)
+    second = crawl_through_mirror(proxy.url, out, spider_args={"refresh": "all"})
     proxy.stop()
     return first, second, Archive(out / "newscrawl.db")
 
@@ -110,14 +112,14 @@ def test_a_later_version_with_new_text_is_one_revision(serve, tmp_path: Path) ->
     crawl_through_mirror(serve(_snapshot()).url, tmp_path)
     page = (SHARED / "site" / path.lstrip("/")).read_bytes()
     later = page.replace("本公司将继续监察市场状况".encode(), "本公司已于今日完成回购。本公司将继续监察市场状况".encode())
-    result = crawl_through_mirror(serve(_Replaced(_snapshot(), path, later)).url, tmp_path)
+    result = crawl_through_mirror(serve(_Replaced(_snapshot(), path, later)).url, tmp_path, spider_args={"refresh": "all"})
     archive = Archive(tmp_path / "newscrawl.db")
     assert result.stats["newscrawl/dedup/revised"] == 1 and archive.revisions.count == 1
     revision = next(archive.revisions.rows)
     assert revision["id"] == "202112082206885265" and revision["revision"] == 1
     assert "已于今日完成回购" not in revision["body_text"]
     assert "已于今日完成回购" in archive.get("202112082206885265")["body_text"]
-    again = crawl_through_mirror(serve(_Replaced(_snapshot(), path, later)).url, tmp_path)
+    again = crawl_through_mirror(serve(_Replaced(_snapshot(), path, later)).url, tmp_path, spider_args={"refresh": "all"})
     assert "newscrawl/dedup/revised" not in again.stats and archive.revisions.count == 1
 
 
@@ -127,7 +129,8 @@ def test_the_real_later_version_changes_only_navigation_so_it_is_no_revision(ser
     path = "/emnews/2021/12/08/202112082206885265.html"
     crawl_through_mirror(serve(_snapshot()).url, tmp_path)
     source = (SHARED / "versions" / "2021-12-08-202112082206885265.md.v2").read_text(encoding="utf-8")
-    result = crawl_through_mirror(serve(_Replaced(_snapshot(), path, _render_version(source, path))).url, tmp_path)
+    result = crawl_through_mirror(serve(_Replaced(_snapshot(), path, _render_version(source, path))).url, tmp_path,
+                                  spider_args={"refresh": "all"})
     assert result.stats["newscrawl/dedup/same_id"] == 37
     assert Archive(tmp_path / "newscrawl.db").revisions.count == 0
 
@@ -152,7 +155,7 @@ def test_planted_generated_cases_are_detected_as_their_kind(serve, small_site: G
 def test_a_later_edition_records_one_revision_per_revised_article(serve, tmp_path: Path) -> None:
     crawl_through_mirror(serve(GeneratedSite(120, seed=7)).url, tmp_path)
     later = GeneratedSite(120, seed=7, revised=3)
-    result = crawl_through_mirror(serve(later).url, tmp_path)
+    result = crawl_through_mirror(serve(later).url, tmp_path, spider_args={"refresh": "all"})
     archive = Archive(tmp_path / "newscrawl.db")
     assert result.stats["newscrawl/dedup/revised"] == 3
     assert sorted(r["id"] for r in archive.revisions.rows) == sorted(later.revised_ids)

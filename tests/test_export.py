@@ -103,15 +103,17 @@ def test_a_delta_release_holds_exactly_the_new_and_revised_articles(serve, tmp_p
     crawl_through_mirror(serve(GeneratedSite(120, seed=7)).url, tmp_path)
     assert _export("--db", str(db), "--out", str(tmp_path / "r1")).returncode == 0
     later = GeneratedSite(120, seed=7, revised=3, added=10)
-    second = crawl_through_mirror(serve(later).url, tmp_path)
+    second = crawl_through_mirror(serve(later).url, tmp_path, spider_args={"refresh": ",".join(later.revised_ids)})
     assert second.stats["newscrawl/store/new"] == 10 and second.stats["newscrawl/store/changed"] == 3
     done = _export("--db", str(db), "--out", str(tmp_path / "r2"), "--since-release", str(tmp_path / "r1"))
     assert done.returncode == 0, done.stderr
     delta = {r["id"] for r in _jsonl(tmp_path / "r2" / "articles.jsonl")}
     assert delta == set(later.added_ids) | set(later.revised_ids) and len(delta) == 13
     # Nothing changed since r2: the next delta is empty.
-    _export("--db", str(db), "--out", str(tmp_path / "r3"), "--since-release", str(tmp_path / "r2"))
-    assert _jsonl(tmp_path / "r3" / "articles.jsonl") == []
+    _export("--db", str(db), "--out", str(tmp_path / "r3"), "--since-release", str(tmp_path / "r2"),
+            "--format", "jsonl,parquet")
+    assert _jsonl(tmp_path / "r3" / "articles.jsonl") == [] and pq.read_table(tmp_path / "r3" / "articles.parquet").num_rows == 0
+    assert _export("--verify", str(tmp_path / "r3")).returncode == 0  # an empty release is a release
 
 
 def test_bad_options_and_missing_archives_fail_clearly(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ create table clusters (cluster_id text primary key, size integer, first_id text,
 create table dedup_keys (key integer, id text, primary key (key, id));
 create table dedup_key_counts (key integer primary key, n integer);
 """
-OLD_COLUMNS = [c for c in ARTICLE_COLUMNS if c not in ("source_body_text", "provenance")]  # newer fields
+OLD_COLUMNS = [c for c in ARTICLE_COLUMNS if c not in ("source_body_text", "provenance", "seq")]  # newer columns
 
 
 def _old_archive(path: Path) -> None:
@@ -62,3 +62,22 @@ def test_an_older_archive_is_migrated_in_place(tmp_path: Path) -> None:
     assert archive.db["dedup_keys"].count > 0
     archive.close()
     assert version(Archive(path).db) == VERSION  # opening again changes nothing
+
+
+def test_an_archive_from_when_the_trigram_index_had_triggers_is_rebuilt(tmp_path: Path) -> None:
+    path = tmp_path / "v2.db"
+    _old_archive(path)
+    archive = Archive(path)
+    # What version 2 left: sqlite-utils' triggers on the trigram index.
+    archive.db.execute("drop table articles_fts")
+    archive.articles.enable_fts(["title", "body_text"], fts_version="FTS5", tokenize="trigram", create_triggers=True)
+    archive.db.execute("pragma user_version = 2")
+    archive.db.conn.commit()
+    archive.close()
+    reopened = Archive(path)
+    assert not [r for r in reopened.db.execute("select name from sqlite_master where type = 'trigger'")]
+    reopened.upsert({**reopened.get("202112082206672900"), "body_text": "外汇局公布储备数据。"})
+    reopened.commit()
+    reopened.db.execute("insert into articles_fts (articles_fts) values ('integrity-check')")
+    assert [h.id for h in search(reopened.db, "外汇局")] == ["202112082206672900"]
+    assert search(reopened.db, "今日开展") == []  # the old body's words are gone from the index

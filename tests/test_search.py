@@ -59,6 +59,12 @@ def test_a_revised_text_is_found_by_its_new_words_only(tmp_path: Path) -> None:
     archive.commit()
     for term, hits in (("央行", 0), ("逆回购", 0), ("外汇", 1), ("外汇局公布", 1), ("人民币", 0), ("储备", 1)):
         assert len(search(archive.db, term)) == hits, term
+    # Characters either side of punctuation, or of the title/body join, are not adjacent.
+    archive.upsert({**record, "id": "202112082206672931", "url": record["url"].replace("30.html", "31.html"),
+                    "title": "上海", "body_text": "银行贵州。茅台"})
+    archive.commit()
+    assert search(archive.db, "海银") == [] and search(archive.db, "州茅") == []
+    assert [h.id for h in search(archive.db, "茅台")] == ["202112082206672931"]
     # The trigram index matches the articles table exactly (FTS5 compares the two).
     archive.db.execute("insert into articles_fts (articles_fts) values ('integrity-check')")
     archive.db.execute("insert into articles_grams (articles_grams) values ('integrity-check')")

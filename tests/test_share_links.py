@@ -106,7 +106,7 @@ def test_a_failing_rerun_does_not_erase_source_fields(serve, small_site, tmp_pat
     crawl_through_mirror(serve(small_site).url, tmp_path)
     before = {r["id"]: r for r in Archive(tmp_path / "newscrawl.db").articles.rows}
     down = {a.share_id: MirrorResponse.json({"error": "x"}, 404) for a in small_site.articles}
-    result = crawl_through_mirror(serve(_ShareOverride(small_site, down)).url, tmp_path)
+    result = crawl_through_mirror(serve(_ShareOverride(small_site, down)).url, tmp_path, spider_args={"refresh": "all"})
     # 120 articles + the one listed twice + 2 planted pages that parse (their titles/dates
     # are missing) - 2 unsafe links.
     assert result.stats["newscrawl/share/http_404"] == 121

@@ -8,7 +8,7 @@ against its manifest. A delta release (`since_release`) holds the articles writt
 the given release was cut (the archive's write counter `seq`, recorded in its manifest).
 
 Cluster deduplication keeps one representative per story: the earliest published article
-of the cluster among the selected ones (ties: the smallest id).
+of the cluster among the selected ones (ties: the smallest id; undated articles last).
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def selection(filters: Filters, columns: str) -> tuple[str, dict[str, Any]]:
     clause = f"where {' and '.join(where)}" if where else ""
     if filters.dedup == "cluster":
         ranked = (f"select {columns}, row_number() over (partition by coalesce(a.cluster_id, a.id) "
-                  f"order by a.published_at, a.id) as _rank from {ARTICLES} a {clause}")
+                  f"order by a.published_at is null, a.published_at, a.id) as _rank from {ARTICLES} a {clause}")
         return f"select * from ({ranked}) a where _rank = 1 order by a._published_at, a._id", params
     return f"select {columns} from {ARTICLES} a {clause} order by a.published_at, a.id", params
 
@@ -173,12 +173,14 @@ class _Writer:
             self._flush()
             self._file.close()
             self._file = None
-        if self.format == "parquet" and self.shards and self.shards[-1].records:
+        if self.format == "parquet" and self.shards and not self.shards[-1].bytes:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
+            # Every column a string (lists/objects as JSON): shards agree whatever their values.
+            schema = pa.schema([(name, pa.string()) for name in self.fields])
             path = self.out / self.shards[-1].name
-            pq.write_table(pa.Table.from_pylist(self._rows), path)
+            pq.write_table(pa.Table.from_pylist(self._rows, schema=schema), path)
             self._rows = []
             data = path.read_bytes()
             self.shards[-1].sha256.update(data)

@@ -9,6 +9,7 @@ logged: the mirror never connects anywhere.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import ssl
 import threading
@@ -138,7 +139,7 @@ class MirrorProxy:
                     tunnel_host = host
                     continue
                 scheme, host, path = self._locate(target, headers, tunnel_host)
-                response = self._respond(method, scheme, host, path)
+                response = self._respond(method, scheme, host, path, headers.get("if-none-match"))
                 if response.delay:
                     await asyncio.sleep(response.delay)
                 close = "close" in (headers.get("connection", "") + headers.get("proxy-connection", "")).lower()
@@ -197,7 +198,8 @@ class MirrorProxy:
         host = tunnel_host or headers.get("host", "").rsplit(":", 1)[0].lower()
         return ("https" if tunnel_host else "http"), host, target
 
-    def _respond(self, method: str, scheme: str, host: str, target: str) -> MirrorResponse:
+    def _respond(self, method: str, scheme: str, host: str, target: str,
+                 if_none_match: str | None = None) -> MirrorResponse:
         parts = urlsplit(target)
         if host not in self.hosts:
             response = MirrorResponse.html("not mirrored", 403)
@@ -212,6 +214,14 @@ class MirrorProxy:
             except Exception:  # one bad page must not take the mirror's connection down
                 logger.exception("mirror backend failed for %s%s", host, target)
                 response = MirrorResponse.html("internal error", 500)
+            if host in SITE_HOSTS and response.status == 200:
+                # Like GitHub Pages: an ETag per page version, and 304 for a matching If-None-Match.
+                etag = '"' + hashlib.sha1(response.body).hexdigest()[:20] + '"'
+                if if_none_match == etag:
+                    response = MirrorResponse(304, b"", response.content_type, {"ETag": etag}, response.delay)
+                else:
+                    response = MirrorResponse(response.status, response.body, response.content_type,
+                                              {**response.headers, "ETag": etag}, response.delay)
         self._log(method, scheme, host, target, response.status)
         return response
 

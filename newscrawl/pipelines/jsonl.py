@@ -54,7 +54,8 @@ class AppendJsonlPipeline:
         record = item_fields(item)
         path = partition_path(self.path, record.get("fetched_at"), self.daily, self.compress)
         self.lines.setdefault(path, []).append(line(record))
-        if self.archive is None:
+        # Without an archive, or when it has committed this article already (groups of 1).
+        if self.archive is None or self.archive.commit_every == 1:
             self.flush()
         return item
 

@@ -43,7 +43,9 @@ class StoreArticlePipeline:
         self.archive.commit()
 
     def _commit_pending(self) -> None:
-        if self.archive.pending:
+        # Also when no article was written: captures and the run's row are writes too, and an
+        # open write transaction would keep other writers waiting.
+        if self.archive.pending or self.archive.db.conn.in_transaction:
             self.archive.commit()
 
     def process_item(self, item: Any) -> Any:

@@ -1,0 +1,170 @@
+"""Incremental runs: a crawl costs what is new, with the archive as its memory.
+
+Like scrapy-deltafetch, but backed by the SQLite archive:
+- IncrementalSpiderMiddleware drops requests for post pages whose article is archived
+  (`newscrawl/incremental/skipped`) unless the run was asked to refresh it (`-a refresh=all`
+  or `-a refresh=ID,ID…|FILE`: `refetched`). At the start it requests the category pages of
+  every archived category (skipped posts no longer lead to them), and asks again the share
+  answer of every archived post that has no source text yet (`share_retried`) — the answer,
+  not the page.
+- ConditionalGetMiddleware sends If-None-Match / If-Modified-Since for the home page, feed,
+  category pages (and post pages still requested) from their last capture, and turns a 304
+  back into that capture (`not_modified`), so the spider reads an unchanged page without
+  downloading it.
+Both are off with NEWSCRAWL_INCREMENTAL = False, and when replaying captures.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import AsyncIterator, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from scrapy import Request, Spider
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+from scrapy.responsetypes import responsetypes
+
+from newscrawl.archive import Archive
+from newscrawl.parsing.urls import (
+    PageKind,
+    article_id_from_url,
+    category_page_url,
+    category_pages_for,
+    classify_url,
+)
+from newscrawl.pipelines import archive_for
+from newscrawl.schema import ARTICLES, CAPTURES
+from newscrawl.spiders import read_url_args
+
+# Pages asked conditionally: listings, and post pages still requested (not archived: a page
+# dropped as broken is checked again each run, and costs a 304 while it stays the same).
+CONDITIONAL = (PageKind.HOME, PageKind.FEED, PageKind.CATEGORY, PageKind.POST)
+_CONDITIONAL = "newscrawl_conditional"
+
+
+def _enabled(crawler: Crawler) -> Archive:
+    s = crawler.settings
+    if not s.getbool("NEWSCRAWL_INCREMENTAL") or s.getbool("NEWSCRAWL_REPLAY") or not s.get("NEWSCRAWL_DB"):
+        raise NotConfigured("incremental runs are off")
+    return archive_for(crawler)
+
+
+def refresh_ids(value: str | None) -> set[str] | None:
+    """The ids a run must fetch again: None for all (`refresh=all`); ids, NW codes or post URLs,
+    separated by commas or spaces, or one per line in a file."""
+    if value and value.strip().lower() == "all":
+        return None
+    tokens = read_url_args(value) if value and Path(value).is_file() else re.split(r"[\s,;]+", value or "")
+    return {article_id_from_url(t) or t.removeprefix("NW") for t in (t.strip() for t in tokens) if t}
+
+
+class IncrementalSpiderMiddleware:
+    def __init__(self, archive: Archive, stats: Any, spider: Spider | None = None) -> None:
+        self.archive = archive
+        self.stats = stats
+        self.spider = spider
+        self.refresh: set[str] | None = refresh_ids(getattr(spider, "refresh", None))
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> IncrementalSpiderMiddleware:
+        return cls(_enabled(crawler), crawler.stats, crawler.spider)
+
+    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        spider = self.spider
+        async for item_or_request in start:
+            yield item_or_request
+        request_for = getattr(spider, "request_for", None)
+        base = (getattr(spider, "start_urls", None) or [None])[0]
+        if request_for is None or base is None:
+            return
+        rows = self.archive.db.conn.execute(f"select distinct category from {ARTICLES} where category is not null")
+        slugs = sorted({page for (category,) in rows for page in category_pages_for(category)})
+        for slug in slugs:
+            request = request_for(category_page_url(slug, base))
+            if request is not None:
+                yield request
+        # Archived posts whose share answer failed: the answer is asked again, not the page.
+        share_request = getattr(spider, "share_request", None)
+        if share_request is None or not getattr(spider, "follow_share", False):
+            return
+        missing = self.archive.db.conn.execute(
+            f"select id from {ARTICLES} where share_url is not null and source_body_text is null").fetchall()
+        for (article_id,) in missing:
+            if self.refresh is None or article_id in self.refresh:
+                continue  # its post page is fetched again anyway
+            record = self.archive.get(article_id)
+            request = share_request(record, record["share_url"]) if record else None
+            if request is not None:
+                self.stats.inc_value("newscrawl/incremental/share_retried")
+                yield request
+
+    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
+        for item_or_request in result:
+            if not isinstance(item_or_request, Request) or self._wanted(item_or_request):
+                yield item_or_request
+
+    async def process_spider_output_async(self, response: Response, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        async for item_or_request in result:
+            if not isinstance(item_or_request, Request) or self._wanted(item_or_request):
+                yield item_or_request
+
+    def _wanted(self, request: Request) -> bool:
+        if classify_url(request.url) is not PageKind.POST:
+            return True
+        article_id = article_id_from_url(request.url)
+        if article_id is None:
+            return True
+        row = self.archive.db.conn.execute(f"select url from {ARTICLES} where id = ?", [article_id]).fetchone()
+        # Not archived, or archived from its share link alone (the share spider): the page is new.
+        if row is None or classify_url(row[0] or "") is not PageKind.POST:
+            return True
+        if self.refresh is None or article_id in self.refresh:
+            self.stats.inc_value("newscrawl/incremental/refetched")
+            return True
+        self.stats.inc_value("newscrawl/incremental/skipped")
+        return False
+
+
+class ConditionalGetMiddleware:
+    def __init__(self, archive: Archive, stats: Any) -> None:
+        self.archive = archive
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ConditionalGetMiddleware:
+        return cls(_enabled(crawler), crawler.stats)
+
+    def _last_capture(self, url: str) -> tuple | None:
+        return self.archive.db.conn.execute(
+            f"select fetched_at, etag, last_modified, content_type, body from {CAPTURES} "
+            "where url = ? and status = 200 order by fetched_at desc limit 1", [url]).fetchone()
+
+    def process_request(self, request: Request) -> None:
+        if classify_url(request.url) not in CONDITIONAL:
+            return
+        capture = self._last_capture(request.url)
+        if capture is None or not (capture[1] or capture[2]):
+            return
+        if capture[1]:
+            request.headers.setdefault("If-None-Match", capture[1])
+        if capture[2]:
+            request.headers.setdefault("If-Modified-Since", capture[2])
+        request.meta[_CONDITIONAL] = True
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if response.status != 304 or not request.meta.get(_CONDITIONAL):
+            return response
+        capture = self._last_capture(request.url)
+        if capture is None:
+            return response
+        self.stats.inc_value("newscrawl/incremental/not_modified")
+        _, etag, last_modified, content_type, body = capture
+        headers = {k: v for k, v in (("Content-Type", content_type), ("ETag", etag),
+                                     ("Last-Modified", last_modified)) if v}
+        body = zlib.decompress(body)
+        cls = responsetypes.from_args(headers=headers, url=request.url, body=body)
+        return cls(request.url, status=200, headers=headers, body=body, request=request)

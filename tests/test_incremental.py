@@ -1,0 +1,71 @@
+"""Incremental runs: archived posts are not fetched again, listings are asked conditionally."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from newscrawl.archive import Archive
+from newscrawl.incremental import refresh_ids
+from newscrawl.mirror.generator import GeneratedSite
+from newscrawl.mirror.http import MirrorResponse
+from newscrawl.mirror.runner import crawl_through_mirror
+from newscrawl.parsing.urls import PageKind, article_id_from_url, classify_url
+from tests.test_share_links import _ShareOverride
+
+
+def _post_ids(requests: list, since: int = 0, status: int = 200) -> list[str]:
+    """Ids of the post pages served with `status` (200: downloaded)."""
+    return [article_id_from_url(f"https://finews.withounder.com{r.target}") for r in requests[since:]
+            if r.host == "finews.withounder.com" and r.status == status
+            and classify_url(f"https://finews.withounder.com{r.target}") is PageKind.POST]
+
+
+def test_an_unchanged_site_costs_no_post_request(serve, small_site: GeneratedSite, tmp_path: Path) -> None:
+    proxy = serve(small_site)
+    first = crawl_through_mirror(proxy.url, tmp_path)
+    before, lines = len(proxy.requests), (tmp_path / "articles.jsonl").read_text(encoding="utf-8")
+    second = crawl_through_mirror(proxy.url, tmp_path)
+    assert second.report["finish_reason"] == "finished"
+    assert _post_ids(proxy.requests, before) == []
+    # The planted broken pages (never archived) are asked again, conditionally: 304, no body.
+    assert len(_post_ids(proxy.requests, before, status=304)) == sum(small_site.planted_drops().values())
+    stats = second.stats
+    assert stats["newscrawl/incremental/skipped"] > 0 and stats["newscrawl/incremental/not_modified"] > 0
+    # Listings answered 304 cost no body; only share answers that failed last time are asked again.
+    assert stats["downloader/request_count"] < first.stats["downloader/request_count"] / 4
+    assert "newscrawl/store/new" not in stats and "newscrawl/store/changed" not in stats
+    assert (tmp_path / "articles.jsonl").read_text(encoding="utf-8") == lines
+    assert Archive(tmp_path / "newscrawl.db").count() == 120
+
+
+def test_a_later_edition_costs_exactly_its_new_posts(serve, tmp_path: Path) -> None:
+    crawl_through_mirror(serve(GeneratedSite(120, seed=7)).url, tmp_path)
+    later = GeneratedSite(120, seed=7, revised=5, added=25)
+    proxy = serve(later)
+    result = crawl_through_mirror(proxy.url, tmp_path)
+    assert sorted(_post_ids(proxy.requests)) == sorted(later.added_ids)
+    assert result.stats["newscrawl/store/new"] == 25 and "newscrawl/store/changed" not in result.stats
+    # The changed ones are fetched when asked for.
+    refresh = crawl_through_mirror(proxy.url, tmp_path, spider_args={"refresh": ",".join(later.revised_ids)})
+    assert sorted(_post_ids(proxy.requests, len(proxy.requests) - refresh.stats["downloader/request_count"])) == \
+        sorted(later.revised_ids)
+    assert refresh.stats["newscrawl/store/changed"] == 5 and refresh.stats["newscrawl/incremental/refetched"] == 5
+
+
+def test_a_failed_share_answer_is_asked_again_without_its_page(serve, small_site: GeneratedSite, tmp_path: Path) -> None:
+    article = next(a for a in small_site.articles
+                   if a.share_id and not a.planted and not a.alias_of and not a.share_case)
+    down = {article.share_id: MirrorResponse.html("busy", 503)}
+    crawl_through_mirror(serve(_ShareOverride(small_site, down)).url, tmp_path, settings={"RETRY_TIMES": "0"})
+    assert Archive(tmp_path / "newscrawl.db").get(article.id)["source_title"] is None
+    proxy = serve(small_site)
+    result = crawl_through_mirror(proxy.url, tmp_path)
+    assert article.id not in _post_ids(proxy.requests)
+    assert result.stats["newscrawl/incremental/share_retried"] >= 1
+    assert Archive(tmp_path / "newscrawl.db").get(article.id)["source_title"] == article.title
+
+
+def test_refresh_arguments() -> None:
+    assert refresh_ids("all") is None and refresh_ids(None) == set()
+    assert refresh_ids("202205262200011681, NW202205262200011682") == {"202205262200011681", "202205262200011682"}
+    assert refresh_ids("https://finews.withounder.com/emnews/2022/05/26/202205262200011681.html") == {"202205262200011681"}
