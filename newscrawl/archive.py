@@ -76,6 +76,7 @@ class Archive:
         self.db.execute("PRAGMA cache_size=-65536")
         self.commit_every = max(1, commit_every)
         self.pending = 0
+        self.pending_ids: set[str] = set()  # saved, not yet committed
         self.on_commit: list[Callable[[], None]] = []
         self.articles = self.db.table(ARTICLES)
         self.revisions = self.db.table(REVISIONS)
@@ -101,6 +102,7 @@ class Archive:
         if self.db.conn.in_transaction:
             self.db.conn.commit()
         self.pending = 0
+        self.pending_ids.clear()
         for callback in self.on_commit:
             callback()
 
@@ -203,6 +205,7 @@ class Archive:
         self._text_changes.clear()
         self._remember(record["id"], dict(record))
         self.pending += 1
+        self.pending_ids.add(record["id"])
         if self.commit_every == 1:
             self.commit()
         return "new" if stored is None else "changed"

@@ -72,6 +72,8 @@ class CaptureMiddleware:
         conn, fetched = self.archive.db.conn, now()
         latest = conn.execute(f"select fetched_at, sha1, status from {CAPTURES} where url = ? "
                               "order by fetched_at desc limit 1", [url]).fetchone()
+        if latest is None and kind == "post":
+            self.stats.inc_value("newscrawl/capture/first_post")  # a post never seen before
         if latest is not None and latest[1:] == (sha1, response.status):
             conn.execute(f"update {CAPTURES} set last_seen_at = ? where url = ? and fetched_at = ?",
                          [fetched, url, latest[0]])

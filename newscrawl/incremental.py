@@ -37,6 +37,7 @@ from newscrawl.parsing.urls import (
     classify_url,
 )
 from newscrawl.pipelines import archive_for
+from newscrawl.pipelines.validate import seen
 from newscrawl.schema import ARTICLES, CAPTURES
 from newscrawl.spiders import read_url_args
 
@@ -118,7 +119,8 @@ class IncrementalSpiderMiddleware:
         article_id = article_id_from_url(request.url)
         if article_id is None:
             return True
-        row = self.archive.db.conn.execute(f"select url from {ARTICLES} where id = ?", [article_id]).fetchone()
+        row = self.archive.db.conn.execute(f"select url, published_at from {ARTICLES} where id = ?",
+                                           [article_id]).fetchone()
         # Not archived, or archived from its share link alone (the share spider): the page is new.
         if row is None or classify_url(row[0] or "") is not PageKind.POST:
             return True
@@ -126,6 +128,7 @@ class IncrementalSpiderMiddleware:
             self.stats.inc_value("newscrawl/incremental/refetched")
             return True
         self.stats.inc_value("newscrawl/incremental/skipped")
+        seen(self.stats, row[1])  # listed now: part of the window this run saw
         return False
 
 

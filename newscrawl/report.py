@@ -1,12 +1,15 @@
-"""Write the crawl's outcome (finish reason and stats) to a JSON file when it ends.
+"""Write the crawl's outcome to a JSON file when it ends: finish reason, summary, quality gates,
+a possible gap in the archive, and all stats.
 
-The demo, the tests and cron wrappers read it instead of scraping the log.
+The demo, the tests and cron wrappers read it instead of scraping the log. A failed gate is
+also counted (`newscrawl/quality/failed`), which makes `scrapy crawl` exit with code 3.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+import logging
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,33 +18,77 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
+from newscrawl.archive import Archive
+from newscrawl.pipelines import archive_for
+from newscrawl.quality import Gates, failed_gates, gap, summary
+from newscrawl.schema import RUNS
+
+logger = logging.getLogger(__name__)
+DEFAULT_GATES = Gates()
+
 
 class RunReportExtension:
-    def __init__(self, path: str, stats: StatsCollector) -> None:
+    def __init__(self, path: str, stats: StatsCollector, gates: Gates = DEFAULT_GATES,
+                 retention: timedelta = timedelta(days=3), archive: Archive | None = None) -> None:
         self.path = Path(path)
         self.stats = stats
+        self.gates = gates
+        self.retention = retention
+        self.archive = archive
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunReportExtension:
-        path = crawler.settings.get("NEWSCRAWL_REPORT")
+        s = crawler.settings
+        path = s.get("NEWSCRAWL_REPORT")
         if not path:
             raise NotConfigured("NEWSCRAWL_REPORT is empty")
-        ext = cls(path, crawler.stats)
+        gates = Gates(s.getint("NEWSCRAWL_GATE_MIN_NEW", Gates.min_new),
+                      s.getfloat("NEWSCRAWL_GATE_MAX_ERROR_RATE", Gates.max_error_rate),
+                      s.getfloat("NEWSCRAWL_GATE_MAX_SHARE_FAILURE_RATE", Gates.max_share_failure_rate))
+        archive = archive_for(crawler) if s.get("NEWSCRAWL_DB") else None
+        ext = cls(path, crawler.stats, gates, timedelta(days=s.getfloat("NEWSCRAWL_RETENTION_DAYS", 3)), archive)
         # Connected after CoreStats (an earlier extension), so finish_time and finish_reason
         # are in the stats by the time this handler runs.
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        stats = {k: _plain(v) for k, v in sorted(self.stats.get_stats().items())}
+        failures = failed_gates(stats, self.gates)
+        if reason != "finished":
+            failures.append(f"the crawl ended as {reason!r}")
+        possible_gap = gap(datetime.now(UTC), stats, self._previous_good_run(), self.retention)
+        for failure in failures:
+            logger.error("Quality gate failed: %s", failure)
+        if failures:
+            self.stats.set_value("newscrawl/quality/failed", len(failures))
+        if possible_gap:
+            logger.error("Possible gap in the archive (%s): %s to %s", possible_gap["reason"], possible_gap["from"],
+                         possible_gap["to"])
+            self.stats.set_value("newscrawl/quality/gap", 1)
         report = {
             "spider": spider.name,
             "finish_reason": reason,
+            "ok": not failures and not possible_gap,
+            "summary": summary(stats),
+            "failed_gates": failures,
+            "gap": possible_gap,
             "stats": {k: _plain(v) for k, v in sorted(self.stats.get_stats().items())},
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(self.path.suffix + ".tmp")
         tmp.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
         tmp.replace(self.path)
+
+
+    def _previous_good_run(self) -> dict[str, Any] | None:
+        """The last run that finished with no failed gate (this one is still `running`)."""
+        if self.archive is None:
+            return None
+        row = self.archive.db.conn.execute(
+            f"select finished_at, stats from {RUNS} where outcome = 'finished' and finished_at is not null "
+            "and json_extract(stats, '$.\"newscrawl/quality/failed\"') is null order by run_id desc limit 1").fetchone()
+        return {"finished_at": row[0], "stats": json.loads(row[1] or "{}")} if row else None
 
 
 def _plain(value: Any) -> Any:

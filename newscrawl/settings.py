@@ -87,8 +87,14 @@ NEWSCRAWL_COMMIT_SECONDS = 2.0
 NEWSCRAWL_JSONL = "data/articles.jsonl"
 NEWSCRAWL_JSONL_DAILY = False
 NEWSCRAWL_JSONL_GZIP = False
-# JSON written when a crawl ends: finish reason and all stats (empty disables it).
+# JSON written when a crawl ends: finish reason, summary, gates, gap, all stats (empty: off).
 NEWSCRAWL_REPORT = "data/last-run.json"
+# Quality gates: a run failing one exits with code 3 (`scrapy crawl`), so cron and CI alert.
+NEWSCRAWL_GATE_MIN_NEW = 1  # new articles, when the site listed posts never seen before
+NEWSCRAWL_GATE_MAX_ERROR_RATE = 0.2  # failed requests / requests
+NEWSCRAWL_GATE_MAX_SHARE_FAILURE_RATE = 0.5  # failed share answers / share answers asked
+# How long the site keeps posts: a longer pause between good runs is flagged as a possible gap.
+NEWSCRAWL_RETENTION_DAYS = 3
 
 # Dropped items are expected (pages without articles); log them without warnings.
 DEFAULT_DROPITEM_LOG_LEVEL = "INFO"

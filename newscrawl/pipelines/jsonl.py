@@ -54,8 +54,9 @@ class AppendJsonlPipeline:
         record = item_fields(item)
         path = partition_path(self.path, record.get("fetched_at"), self.daily, self.compress)
         self.lines.setdefault(path, []).append(line(record))
-        # Without an archive, or when it has committed this article already (groups of 1).
-        if self.archive is None or self.archive.commit_every == 1:
+        # Written with its group's commit; at once without an archive, or when the article's
+        # group was committed already (a timer commit may come between store and here).
+        if self.archive is None or record.get("id") not in self.archive.pending_ids:
             self.flush()
         return item
 

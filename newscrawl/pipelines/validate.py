@@ -11,6 +11,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
+from newscrawl.quality import FIRST_SEEN, LAST_SEEN
+
 _ASCII_DIGITS = re.compile(r"[0-9]+")
 
 
@@ -28,7 +30,15 @@ class ValidateArticlePipeline:
         if reason:
             self.stats.inc_value(f"newscrawl/validate/{reason}")
             raise DropItem(f"{reason}: {adapter.get('url')}")
+        # The window of publication times this run saw (the gap alarm compares runs by it).
+        seen(self.stats, adapter.get("published_at"))
         return item
+
+
+def seen(stats: Any, published_at: str | None) -> None:
+    if published_at:
+        stats.min_value(FIRST_SEEN, published_at)
+        stats.max_value(LAST_SEEN, published_at)
 
 
 def problem(adapter: ItemAdapter) -> str | None:

@@ -1,0 +1,92 @@
+"""What a run did, whether it was good enough, and whether the archive may have a gap.
+
+Pure functions over the crawl's stats (and the previous run's), used by the run report:
+- summary(): new, revised, dropped by reason, errors by kind, share failures, duration, the
+  window of publication times seen;
+- failed_gates(): the quality gates a run failed (settings NEWSCRAWL_GATE_*), which make
+  `scrapy crawl` exit with code 3 so cron and CI alert;
+- gap(): a possible hole in the archive — the last good run is older than the site's
+  retention (posts vanish after ~3 days), or the oldest post listed now is newer than the
+  newest post the last run saw — with the window that may be missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+P = "newscrawl/"
+FIRST_SEEN, LAST_SEEN = f"{P}window/first_published_at", f"{P}window/last_published_at"
+
+
+@dataclass(frozen=True)
+class Gates:
+    min_new: int = 1  # when the site listed posts the archive lacked
+    max_error_rate: float = 0.2  # failed requests / requests
+    max_share_failure_rate: float = 0.5  # failed share answers / share answers asked
+    min_sample: int = 20  # rates are judged over at least this many requests / answers
+
+
+def _with(stats: dict[str, Any], prefix: str) -> dict[str, int]:
+    return {k.removeprefix(prefix): v for k, v in sorted(stats.items()) if k.startswith(prefix)}
+
+
+def summary(stats: dict[str, Any]) -> dict[str, Any]:
+    share = _with(stats, f"{P}share/")
+    return {
+        "new": stats.get(f"{P}store/new", 0),
+        "revised": stats.get(f"{P}store/changed", 0),
+        "dropped": {**_with(stats, f"{P}validate/"),
+                    **{f"page_{k}": v for k, v in _with(stats, f"{P}finews/page_dropped/").items()},
+                    **{f"dedup_{k}": v for k, v in _with(stats, f"{P}dedup/").items() if k in ("same_url",)}},
+        "errors": {**_with(stats, f"{P}finews/fetch_error/"), **_with(stats, "downloader/exception_type_count/")},
+        "share_failures": {k: v for k, v in share.items() if k != "ok"},
+        "requests": stats.get("downloader/request_count", 0),
+        "duration_seconds": stats.get("elapsed_time_seconds"),
+        "published_window": {"first": stats.get(FIRST_SEEN), "last": stats.get(LAST_SEEN)},
+        "incremental": _with(stats, f"{P}incremental/"),
+    }
+
+
+def failed_gates(stats: dict[str, Any], gates: Gates) -> list[str]:
+    """Why the run is not good enough (empty: it is)."""
+    failures = []
+    requests = stats.get("downloader/request_count", 0)
+    errors = sum(_with(stats, f"{P}finews/fetch_error/").values())
+    if requests >= gates.min_sample and errors / requests > gates.max_error_rate:
+        failures.append(f"error rate {errors}/{requests} = {errors / requests:.0%} > {gates.max_error_rate:.0%}")
+    share = _with(stats, f"{P}share/")
+    # Answers that failed before and are asked again (incremental runs) often fail again:
+    # only the others count.
+    retried = stats.get(f"{P}incremental/share_retried", 0)
+    failed_share = max(0, sum(v for k, v in share.items() if k not in ("ok", "offsite")) - retried)
+    asked = failed_share + share.get("ok", 0)
+    if asked >= gates.min_sample and failed_share / asked > gates.max_share_failure_rate:
+        failures.append(f"share failures {failed_share}/{asked} = {failed_share / asked:.0%} "
+                        f"> {gates.max_share_failure_rate:.0%}")
+    # The site listed posts never seen before (their pages were fetched for the first time),
+    # yet too few new articles were archived.
+    if stats.get(f"{P}capture/first_post", 0) and stats.get(f"{P}store/new", 0) < gates.min_new:
+        failures.append(f"{stats.get(f'{P}store/new', 0)} new articles < {gates.min_new} while the site listed new posts")
+    return failures
+
+
+def gap(now: datetime, stats: dict[str, Any], previous: dict[str, Any] | None, retention: timedelta) -> dict[str, Any] | None:
+    """A possible gap since the previous good run (`previous`: its finished_at and stats)."""
+    if previous is None:
+        return None
+    finished = datetime.fromisoformat(previous["finished_at"])
+    if now - finished > retention:
+        return {"reason": f"the last good run finished {now - finished} ago, longer than the site keeps posts "
+                          f"({retention})", "from": previous["finished_at"], "to": now.isoformat(timespec="seconds")}
+    newest_before = (previous.get("stats") or {}).get(LAST_SEEN)
+    oldest_now = stats.get(FIRST_SEEN)
+    if newest_before and oldest_now and _time(oldest_now) > _time(newest_before):
+        return {"reason": "the oldest post listed now is newer than the newest post the last run saw",
+                "from": newest_before, "to": oldest_now}
+    return None
+
+
+def _time(value: str) -> datetime:
+    return datetime.fromisoformat(value)
