@@ -1,0 +1,51 @@
+"""kill -9 at random points, each followed by a rerun: the archive ends as an uninterrupted crawl's."""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+from newscrawl.mirror.generator import GeneratedSite
+from newscrawl.mirror.runner import PROJECT_DIR, crawl_command, crawl_through_mirror
+from tests.test_group_commit import _Slow
+
+SETTINGS = {"NEWSCRAWL_COMMIT_EVERY": "4", "NEWSCRAWL_COMMIT_SECONDS": "0.2", "CONCURRENT_REQUESTS": "2"}
+
+
+def _articles(db: Path, listed_twice: set[str]) -> dict[str, dict]:
+    """Rows as comparable across crawl orders (see test_reparse): no fetch time or write counter,
+    no cluster representative, and no listing fields for an article listed under two categories."""
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+        rows = {r["id"]: dict(r) for r in conn.execute("select * from articles")}
+    skip = {"fetched_at", "seq", "cluster_id", "duplicate_of"}
+    listing = {"url", "url_key", "category", "media", "tags"}
+    return {i: {k: v for k, v in r.items() if k not in skip and (i not in listed_twice or k not in listing)}
+            for i, r in rows.items()}
+
+
+def test_five_kills_and_reruns_end_with_the_uninterrupted_archive(serve, small_site: GeneratedSite, tmp_path: Path) -> None:
+    slow = serve(_Slow(small_site, delay=0.08))
+    rng = random.Random(29)
+    killed_at = []
+    for _ in range(5):
+        cmd, env = crawl_command(slow.url, tmp_path / "killed", settings=SETTINGS)
+        crawl = subprocess.Popen(cmd, env=env, cwd=PROJECT_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(1.0, 2.0))
+        killed_at.append(crawl.poll() is None)
+        crawl.send_signal(signal.SIGKILL)
+        crawl.wait()
+    assert sum(killed_at) >= 3, "most kills must land while the crawl runs"
+    final = crawl_through_mirror(serve(small_site).url, tmp_path / "killed", settings=SETTINGS)
+    assert final.report["finish_reason"] == "finished"
+    assert crawl_through_mirror(serve(small_site).url, tmp_path / "whole").report["finish_reason"] == "finished"
+    twice = set(small_site.dedup_cases["second_category"])
+    assert _articles(tmp_path / "killed" / "newscrawl.db", twice) == _articles(tmp_path / "whole" / "newscrawl.db", twice)
+    lines = [json.loads(line) for line in (tmp_path / "killed" / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == len({r["id"] for r in lines}) == 120
