@@ -4,7 +4,6 @@ Defaults are polite to the live site; offline mirror runs (demo, tests, bench) o
 throttling on the command line, never in spider code.
 """
 
-from newscrawl import __version__
 from newscrawl.parsing.urls import SHARE_HOSTS
 
 BOT_NAME = "newscrawl"
@@ -14,7 +13,9 @@ COMMANDS_MODULE = "newscrawl.commands"
 
 # --- Politeness (the live site is a small GitHub Pages site) -------------------------------
 # Names the project and where its operators can be reached; set your own for live crawls.
-USER_AGENT = f"newscrawl/{__version__} (+https://github.com/newscrawl/newscrawl)"
+# The User-Agent is `newscrawl/VERSION (+NEWSCRAWL_CONTACT_URL)` (politeness.py): set the URL
+# where the site's operator can reach you. Setting USER_AGENT replaces the whole header.
+NEWSCRAWL_CONTACT_URL = "https://github.com/newscrawl/newscrawl"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
@@ -42,6 +43,8 @@ ITEM_PIPELINES = {
 # can be re-parsed (`scrapy reparse`) after their pages vanished from the site. The replay
 # middleware answers from the captures instead of the network; only `scrapy reparse` turns it on.
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
+    "newscrawl.politeness.ContactUserAgentMiddleware": 400,
     "newscrawl.captures.ReplayMiddleware": 50,
     "newscrawl.captures.CaptureMiddleware": 500,  # after decompression and retries
     "newscrawl.incremental.ConditionalGetMiddleware": 520,  # a 304 becomes its capture before 500 sees it

@@ -39,6 +39,7 @@ class LoggedRequest:
     host: str
     target: str
     status: int
+    user_agent: str = ""
 
 
 class MirrorProxy:
@@ -139,7 +140,8 @@ class MirrorProxy:
                     tunnel_host = host
                     continue
                 scheme, host, path = self._locate(target, headers, tunnel_host)
-                response = self._respond(method, scheme, host, path, headers.get("if-none-match"))
+                response = self._respond(method, scheme, host, path, headers.get("if-none-match"),
+                                         headers.get("user-agent", ""))
                 if response.delay:
                     await asyncio.sleep(response.delay)
                 close = "close" in (headers.get("connection", "") + headers.get("proxy-connection", "")).lower()
@@ -199,7 +201,7 @@ class MirrorProxy:
         return ("https" if tunnel_host else "http"), host, target
 
     def _respond(self, method: str, scheme: str, host: str, target: str,
-                 if_none_match: str | None = None) -> MirrorResponse:
+                 if_none_match: str | None = None, user_agent: str = "") -> MirrorResponse:
         parts = urlsplit(target)
         if host not in self.hosts:
             response = MirrorResponse.html("not mirrored", 403)
@@ -222,7 +224,7 @@ class MirrorProxy:
                 else:
                     response = MirrorResponse(response.status, response.body, response.content_type,
                                               {**response.headers, "ETag": etag}, response.delay)
-        self._log(method, scheme, host, target, response.status)
+        self._log(method, scheme, host, target, response.status, user_agent)
         return response
 
     def _share(self, path: str, query: str) -> MirrorResponse:
@@ -233,8 +235,8 @@ class MirrorProxy:
             return self.backend.share_answer(params["id"][0])
         return MirrorResponse.html("not found", 404)
 
-    def _log(self, method: str, scheme: str, host: str, target: str, status: int) -> None:
-        self.requests.append(LoggedRequest(method, scheme, host, target, status))
+    def _log(self, method: str, scheme: str, host: str, target: str, status: int, user_agent: str = "") -> None:
+        self.requests.append(LoggedRequest(method, scheme, host, target, status, user_agent))
         logger.debug("%s %s://%s%s -> %s", method, scheme, host, target, status)
 
     @staticmethod
