@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from newscrawl.mirror.faults import Faults
 from newscrawl.mirror.generator import GeneratedSite
 from newscrawl.mirror.http import Backend
 from newscrawl.mirror.proxy import MirrorProxy
@@ -26,12 +27,12 @@ def page() -> Callable[[str], str]:
 
 
 @pytest.fixture
-def serve() -> Iterator[Callable[[Backend], MirrorProxy]]:
+def serve() -> Iterator[Callable[..., MirrorProxy]]:
     """serve(backend) starts a mirror proxy on 127.0.0.1; all are stopped after the test."""
     started: list[MirrorProxy] = []
 
-    def start(backend: Backend) -> MirrorProxy:
-        proxy = MirrorProxy(backend)
+    def start(backend: Backend, faults: Faults | None = None) -> MirrorProxy:
+        proxy = MirrorProxy(backend, faults=faults)
         proxy.start_in_thread()
         started.append(proxy)
         return proxy

@@ -1,6 +1,6 @@
 """`scrapy mirror`: run the offline mirror proxy in the foreground.
 
-    scrapy mirror [--port 8080] [--articles 300 --seed 1] [--site DIR [--share DIR]]
+    scrapy mirror [--port 8080] [--articles 300 --seed 1] [--site DIR [--share DIR]] [--faults 0.15]
 
 Then crawl through it:
     http_proxy=http://127.0.0.1:8080 https_proxy=http://127.0.0.1:8080 scrapy crawl finews
@@ -15,6 +15,7 @@ import logging
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from newscrawl.mirror.faults import Faults
 from newscrawl.mirror.proxy import MirrorProxy
 from newscrawl.mirror.sources import backend_from_options
 
@@ -37,6 +38,10 @@ class Command(ScrapyCommand):
         parser.add_argument("--site", help="serve this saved static site instead of a generated one")
         parser.add_argument("--share", help="with --site: directory of share answers (<id>.json)")
         parser.add_argument("--request-log", action="store_true", help="print every request served")
+        parser.add_argument("--faults", type=float, default=0.0,
+                            help="fault mode: this share of requests gets a 5xx, 429, timeout, reset or truncated body")
+        parser.add_argument("--fault-seed", type=int, default=1, help="fault mode: the seed (runs are reproducible)")
+        parser.add_argument("--fault-delay", type=float, default=60.0, help="fault mode: seconds a timeout hangs")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if args:
@@ -48,7 +53,9 @@ class Command(ScrapyCommand):
         if opts.request_log:
             logging.basicConfig(level=logging.DEBUG, format="%(message)s")
             logging.getLogger("newscrawl.mirror.proxy").setLevel(logging.DEBUG)
-        proxy = MirrorProxy(backend)
+        if not 0 <= opts.faults <= 1:
+            raise UsageError("--faults is a rate between 0 and 1")
+        proxy = MirrorProxy(backend, faults=Faults(opts.faults, opts.fault_seed, opts.fault_delay))
 
         async def main() -> None:
             port = await proxy.start("127.0.0.1", opts.port)

@@ -9,6 +9,7 @@ logged: the mirror never connects anywhere.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import logging
 import ssl
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from newscrawl.mirror.faults import Faults
 from newscrawl.mirror.http import SHARE_SHELL, Backend, MirrorResponse
 from newscrawl.mirror.tls import server_context
 from newscrawl.parsing.urls import SHARE_HOSTS, SITE_HOSTS
@@ -40,13 +42,16 @@ class LoggedRequest:
     target: str
     status: int
     user_agent: str = ""
+    fault: str = ""  # fault mode: what was done instead of answering
 
 
 class MirrorProxy:
     """Serve `backend` for the site and share hosts; log every request in `requests`."""
 
-    def __init__(self, backend: Backend, hosts: Iterable[str] = (*SITE_HOSTS, *SHARE_HOSTS)) -> None:
+    def __init__(self, backend: Backend, hosts: Iterable[str] = (*SITE_HOSTS, *SHARE_HOSTS),
+                 faults: Faults | None = None) -> None:
         self.backend = backend
+        self.faults = faults or Faults()
         self.hosts = frozenset(h.lower() for h in hosts)
         self.requests: list[LoggedRequest] = []
         self._tls: ssl.SSLContext | None = None
@@ -140,8 +145,29 @@ class MirrorProxy:
                     tunnel_host = host
                     continue
                 scheme, host, path = self._locate(target, headers, tunnel_host)
+                fault = self.faults.draw(host, urlsplit(path).path) if host in self.hosts else None
+                if fault in ("timeout", "reset"):
+                    self._log(method, scheme, host, path, 0, headers.get("user-agent", ""), fault)
+                    if fault == "timeout":
+                        await asyncio.sleep(self.faults.delay)
+                    writer.transport.abort()
+                    break
+                if fault in ("500", "503", "429"):
+                    self._log(method, scheme, host, path, int(fault), headers.get("user-agent", ""), fault)
+                    headers_out = {"Retry-After": "1"} if fault != "500" else {}
+                    await self._write(writer, MirrorResponse(int(fault), b"fault", headers=headers_out))
+                    continue
                 response = self._respond(method, scheme, host, path, headers.get("if-none-match"),
                                          headers.get("user-agent", ""))
+                if fault == "truncated" and response.body:
+                    self.requests[-1] = dataclasses.replace(self.requests[-1], fault=fault)
+                    # The promised length is never reached: the client sees a partial body.
+                    head = response.body[: len(response.body) // 2]
+                    await self._write(writer, MirrorResponse(response.status, head, response.content_type,
+                                                             {**response.headers, "X-Fault": "truncated"}),
+                                      close=True, declared_length=len(response.body))
+                    writer.transport.abort()
+                    break
                 if response.delay:
                     await asyncio.sleep(response.delay)
                 close = "close" in (headers.get("connection", "") + headers.get("proxy-connection", "")).lower()
@@ -235,19 +261,21 @@ class MirrorProxy:
             return self.backend.share_answer(params["id"][0])
         return MirrorResponse.html("not found", 404)
 
-    def _log(self, method: str, scheme: str, host: str, target: str, status: int, user_agent: str = "") -> None:
-        self.requests.append(LoggedRequest(method, scheme, host, target, status, user_agent))
+    def _log(self, method: str, scheme: str, host: str, target: str, status: int, user_agent: str = "",
+             fault: str = "") -> None:
+        self.requests.append(LoggedRequest(method, scheme, host, target, status, user_agent, fault))
         logger.debug("%s %s://%s%s -> %s", method, scheme, host, target, status)
 
     @staticmethod
     async def _write(
-        writer: asyncio.StreamWriter, response: MirrorResponse, close: bool = False, head_only: bool = False
+        writer: asyncio.StreamWriter, response: MirrorResponse, close: bool = False, head_only: bool = False,
+        declared_length: int | None = None,
     ) -> None:
         reason = HTTPStatus(response.status).phrase
         lines = [
             f"HTTP/1.1 {response.status} {reason}",
             f"Content-Type: {response.content_type}",
-            f"Content-Length: {len(response.body)}",
+            f"Content-Length: {len(response.body) if declared_length is None else declared_length}",
             "Server: newscrawl-mirror",
             f"Connection: {'close' if close else 'keep-alive'}",
             *(f"{k}: {v}" for k, v in response.headers.items()),
