@@ -49,3 +49,21 @@ def test_five_kills_and_reruns_end_with_the_uninterrupted_archive(serve, small_s
     assert _articles(tmp_path / "killed" / "newscrawl.db", twice) == _articles(tmp_path / "whole" / "newscrawl.db", twice)
     lines = [json.loads(line) for line in (tmp_path / "killed" / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(lines) == len({r["id"] for r in lines}) == 120
+
+
+def test_a_paused_crawl_resumes_from_its_jobdir(serve, small_site: GeneratedSite, tmp_path: Path) -> None:
+    slow = serve(_Slow(small_site, delay=0.08))
+    settings = {**SETTINGS, "JOBDIR": str(tmp_path / "job")}
+    cmd, env = crawl_command(slow.url, tmp_path, settings=settings)
+    crawl = subprocess.Popen(cmd, env=env, cwd=PROJECT_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(2.5)
+    crawl.send_signal(signal.SIGINT)  # Ctrl-C: Scrapy stops gracefully and keeps its queue in JOBDIR
+    assert crawl.wait(60) == 3  # not a complete run: the report says so, cron would alert
+    paused = json.loads((tmp_path / "last-run.json").read_text(encoding="utf-8"))
+    assert paused["finish_reason"] == "shutdown" and paused["failed_gates"] == ["the crawl ended as 'shutdown'"]
+    assert any((tmp_path / "job").iterdir())
+    resumed = crawl_through_mirror(serve(small_site).url, tmp_path, settings=settings)
+    assert resumed.report["finish_reason"] == "finished", resumed.log[-2000:]
+    assert "Resuming crawl" in resumed.log  # the queue came back from JOBDIR
+    lines = [json.loads(line) for line in (tmp_path / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == len({r["id"] for r in lines}) == 120
