@@ -3,7 +3,8 @@
 Like scrapy-deltafetch, but backed by the SQLite archive:
 - IncrementalSpiderMiddleware drops requests for post pages whose article is archived
   (`newscrawl/incremental/skipped`) unless the run was asked to refresh it (`-a refresh=all`
-  or `-a refresh=ID,ID…|FILE`: `refetched`). At the start it requests the category pages of
+  or `-a refresh=ID,ID…|FILE`: `refetched`), and for pages a finished run read and dropped
+  as broken (`skipped_dropped`; refresh asks them again). At the start it requests the category pages of
   every archived category (skipped posts no longer lead to them), and asks again the share
   answer of every archived post that has no source text yet (`share_retried`) — the answer,
   not the page.
@@ -38,7 +39,7 @@ from newscrawl.parsing.urls import (
 )
 from newscrawl.pipelines import archive_for
 from newscrawl.pipelines.validate import seen
-from newscrawl.schema import ARTICLES, CAPTURES
+from newscrawl.schema import ARTICLES, CAPTURES, RUNS
 from newscrawl.spiders import read_url_args
 
 # Pages asked conditionally: listings, and post pages still requested (not archived: a page
@@ -121,8 +122,12 @@ class IncrementalSpiderMiddleware:
             return True
         row = self.archive.db.conn.execute(f"select url, published_at from {ARTICLES} where id = ?",
                                            [article_id]).fetchone()
-        # Not archived, or archived from its share link alone (the share spider): the page is new.
+        # Not archived, or archived from its share link alone (the share spider): the page is
+        # new — unless a finished run already read it and dropped it (a broken page).
         if row is None or classify_url(row[0] or "") is not PageKind.POST:
+            if self.refresh is not None and article_id not in self.refresh and self._dropped_before(request.url):
+                self.stats.inc_value("newscrawl/incremental/skipped_dropped")
+                return False
             return True
         if self.refresh is None or article_id in self.refresh:
             self.stats.inc_value("newscrawl/incremental/refetched")
@@ -130,6 +135,15 @@ class IncrementalSpiderMiddleware:
         self.stats.inc_value("newscrawl/incremental/skipped")
         seen(self.stats, row[1])  # listed now: part of the window this run saw
         return False
+
+
+    def _dropped_before(self, url: str) -> bool:
+        """Whether a run that finished fetched this page (so it read it to the end) — the page
+        gave no article then. A page captured by a run that was killed does not count: its
+        article may simply not have been saved yet."""
+        return self.archive.db.conn.execute(
+            f"select 1 from {CAPTURES} c join {RUNS} r on c.last_seen_at between r.started_at and r.finished_at "
+            "where c.url = ? and c.status between 200 and 299 and r.outcome = 'finished' limit 1", [url]).fetchone() is not None
 
 
 class ConditionalGetMiddleware:
