@@ -37,6 +37,30 @@ class Hit:
         return asdict(self)
 
 
+def article_filters(since: str | None, until: str | None, category: str | None, media: str | None,
+                    time_column: str = "published_at") -> tuple[list[str], dict[str, Any]]:
+    """SQL conditions on `articles a` (and their parameters) shared by search and export.
+
+    `until` is inclusive of its prefix (a date keeps its whole day); `category` matches one
+    word of a split category slug too.
+    """
+    where: list[str] = []
+    params: dict[str, Any] = {}
+    if since:
+        where.append(f"a.{time_column} >= :since")
+        params["since"] = since
+    if until:
+        where.append(f"substr(a.{time_column}, 1, length(:until)) <= :until")
+        params["until"] = until
+    if category:
+        where.append("(a.category = :category or ' ' || a.category || ' ' like '% ' || :category || ' %')")
+        params["category"] = category
+    if media:
+        where.append("a.media = :media")
+        params["media"] = media
+    return where, params
+
+
 def search(
     db: sqlite_utils.Database,
     query: str,
@@ -55,19 +79,8 @@ def search(
     query = query.strip()
     if not query:
         return []
-    where, params = [], {"query": query, "phrase": '"' + query.replace('"', '""') + '"'}
-    if since:
-        where.append("a.published_at >= :since")
-        params["since"] = since
-    if until:
-        where.append("substr(a.published_at, 1, length(:until)) <= :until")
-        params["until"] = until
-    if category:
-        where.append("(a.category = :category or ' ' || a.category || ' ' like '% ' || :category || ' %')")
-        params["category"] = category
-    if media:
-        where.append("a.media = :media")
-        params["media"] = media
+    where, params = article_filters(since, until, category, media)
+    params.update(query=query, phrase='"' + query.replace('"', '""') + '"')
     columns = "a.id, a.url, a.title, a.published_at, a.category, a.media, a.body_text"
     if len(query) >= 3 or short_query(query):
         index = ARTICLES_FTS if len(query) >= 3 else ARTICLES_GRAMS

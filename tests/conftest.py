@@ -45,3 +45,20 @@ def serve() -> Iterator[Callable[..., MirrorProxy]]:
 @pytest.fixture(scope="session")
 def small_site() -> GeneratedSite:
     return GeneratedSite(articles=120, seed=7)
+
+
+@pytest.fixture(scope="session")
+def real_sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An archive of the real sample (../shared/finews), crawled once through the mirror."""
+    from newscrawl.mirror.runner import crawl_through_mirror
+    from newscrawl.mirror.snapshot import SnapshotBackend
+
+    if not SHARED.is_dir():
+        pytest.skip("../shared/finews is not here")
+    proxy = MirrorProxy(SnapshotBackend(SHARED / "site", SHARED / "share"))
+    proxy.start_in_thread()
+    out = tmp_path_factory.mktemp("real-sample")
+    result = crawl_through_mirror(proxy.url, out)
+    proxy.stop()
+    assert result.report["finish_reason"] == "finished", result.log[-2000:]
+    return out / "newscrawl.db"

@@ -13,11 +13,8 @@ import pytest
 
 from newscrawl.archive import Archive
 from newscrawl.mirror.generator import GeneratedSite
-from newscrawl.mirror.proxy import MirrorProxy
 from newscrawl.mirror.runner import PROJECT_DIR, crawl_through_mirror
-from newscrawl.mirror.snapshot import SnapshotBackend
 from newscrawl.search import search
-from tests.conftest import SHARED
 
 
 def _export(*args: str) -> subprocess.CompletedProcess:
@@ -29,16 +26,9 @@ def _jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-@pytest.fixture(scope="module")
-def real_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not SHARED.is_dir():
-        pytest.skip("../shared/finews is not here")
-    proxy = MirrorProxy(SnapshotBackend(SHARED / "site", SHARED / "share"))
-    proxy.start_in_thread()
-    out = tmp_path_factory.mktemp("export-real")
-    assert crawl_through_mirror(proxy.url, out).report["finish_reason"] == "finished"
-    proxy.stop()
-    return out / "newscrawl.db"
+@pytest.fixture
+def real_db(real_sample_db: Path) -> Path:
+    return real_sample_db
 
 
 def test_a_release_of_the_real_sample_round_trips_and_verifies(real_db: Path, tmp_path: Path) -> None:

@@ -10,27 +10,16 @@ from pathlib import Path
 import pytest
 
 from newscrawl.archive import Archive
-from newscrawl.mirror.proxy import MirrorProxy
-from newscrawl.mirror.runner import PROJECT_DIR, crawl_through_mirror
-from newscrawl.mirror.snapshot import SnapshotBackend
+from newscrawl.mirror.runner import PROJECT_DIR
 from newscrawl.search import search, snippet
-from tests.conftest import SHARED
 
 # 1-, 2- and 3+-character terms, ASCII too; the expected sets are computed from the rows.
 TERMS = ("金", "股", "元", "央行", "茅台", "银行", "基金", "FF", "人民币", "北向资金", "同比增长", "2021年", "有限公司")
 
 
-@pytest.fixture(scope="module")
-def real_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not SHARED.is_dir():
-        pytest.skip("../shared/finews is not here")
-    proxy = MirrorProxy(SnapshotBackend(SHARED / "site", SHARED / "share"))
-    proxy.start_in_thread()
-    out = tmp_path_factory.mktemp("search")
-    result = crawl_through_mirror(proxy.url, out)
-    proxy.stop()
-    assert result.report["finish_reason"] == "finished", result.log[-2000:]
-    return out / "newscrawl.db"
+@pytest.fixture
+def real_archive(real_sample_db: Path) -> Path:
+    return real_sample_db
 
 
 def _containing(archive: Archive, term: str) -> set[str]:

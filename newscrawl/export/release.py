@@ -28,7 +28,7 @@ from newscrawl.archive import Archive
 from newscrawl.export.writers import ShardWriter
 from newscrawl.items import JSON_FIELDS, Article
 from newscrawl.schema import ARTICLES, RUNS, version
-from newscrawl.search import search
+from newscrawl.search import article_filters, search
 
 MANIFEST = "manifest.json"
 FORMATS = ("jsonl", "csv", "parquet")
@@ -72,20 +72,8 @@ def selection(filters: Filters, columns: str) -> tuple[str, dict[str, Any]]:
 
     `columns` must include `a.published_at as _published_at, a.id as _id`.
     """
-    where, params = [], {}
-    time_column = TIME_FIELDS[filters.time]
-    if filters.since:
-        where.append(f"a.{time_column} >= :since")
-        params["since"] = filters.since
-    if filters.until:
-        where.append(f"substr(a.{time_column}, 1, length(:until)) <= :until")
-        params["until"] = filters.until
-    if filters.category:
-        where.append("(a.category = :category or ' ' || a.category || ' ' like '% ' || :category || ' %')")
-        params["category"] = filters.category
-    if filters.media:
-        where.append("a.media = :media")
-        params["media"] = filters.media
+    where, params = article_filters(filters.since, filters.until, filters.category, filters.media,
+                                    TIME_FIELDS[filters.time])
     if filters.since_seq is not None:
         where.append("a.seq > :since_seq")
         params["since_seq"] = filters.since_seq
