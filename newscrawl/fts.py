@@ -6,13 +6,12 @@ written by TextIndex when the archive commits a group of articles — not per ar
 triggers: FTS5 flushes its pending terms at every savepoint release, and the archive
 releases one per article, which made indexing cost more than everything else put together.
 
-Short-query tokens: every 1- and 2-character gram of a text.
-
-A trigram index finds any 3+ character substring but no shorter one (茅台, 央行, 金), and
-Chinese has no spaces for a word tokenizer to use. So each run of letters and digits is also
-indexed as its single characters and adjacent pairs, spaced out for FTS5's unicode61
-tokenizer: "贵州茅台" → "贵 州 茅 台 贵州 州茅 茅台". A 1- or 2-character query is then one
-token, matched exactly. Punctuation and spaces end a run, as they end unicode61's tokens.
+Short-query tokens. A trigram index finds any 3+ character substring but no shorter one
+(茅台, 央行, 金), and Chinese has no spaces for a word tokenizer to use. So each run of letters
+and digits is indexed spaced into single characters for FTS5's unicode61 tokenizer —
+"贵州茅台" → "贵 州 茅 台" — and a 1- or 2-character query is a phrase of one or two tokens
+("茅 台"), matched exactly. Punctuation and spaces end a run, and a separator token keeps runs
+(and title and body) apart, so no phrase spans them.
 """
 
 from __future__ import annotations
