@@ -109,10 +109,15 @@ class ReplayMiddleware:
         fetched_at, status, content_type, body = found
         self.stats.inc_value("newscrawl/replay/replayed")
         request.meta[CAPTURED_AT] = fetched_at
-        headers = {"Content-Type": content_type} if content_type else {}
-        body = zlib.decompress(body)
-        cls = responsetypes.from_args(headers=headers, url=request.url, body=body)
-        return cls(request.url, status=status, headers=headers, body=body, request=request)
+        return response_from_capture(request, status, body, {"Content-Type": content_type})
+
+
+def response_from_capture(request: Request, status: int, body: bytes, headers: dict[str, str | None]) -> Response:
+    """The response a capture holds (its zlib body), of the type Scrapy would have made."""
+    present = {k: v for k, v in headers.items() if v}
+    data = zlib.decompress(body)
+    cls = responsetypes.from_args(headers=present, url=request.url, body=data)
+    return cls(request.url, status=status, headers=present, body=data, request=request)
 
 
 def captured_urls(archive: Archive, kind: str) -> list[str]:

@@ -18,7 +18,6 @@ Both are off with NEWSCRAWL_INCREMENTAL = False, and when replaying captures.
 from __future__ import annotations
 
 import re
-import zlib
 from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,9 +26,9 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
-from scrapy.responsetypes import responsetypes
 
 from newscrawl.archive import Archive
+from newscrawl.captures import response_from_capture
 from newscrawl.parsing.urls import (
     PageKind,
     article_id_from_url,
@@ -180,8 +179,5 @@ class ConditionalGetMiddleware:
             return response
         self.stats.inc_value("newscrawl/incremental/not_modified")
         _, etag, last_modified, content_type, body = capture
-        headers = {k: v for k, v in (("Content-Type", content_type), ("ETag", etag),
-                                     ("Last-Modified", last_modified)) if v}
-        body = zlib.decompress(body)
-        cls = responsetypes.from_args(headers=headers, url=request.url, body=body)
-        return cls(request.url, status=200, headers=headers, body=body, request=request)
+        return response_from_capture(request, 200, body, {"Content-Type": content_type, "ETag": etag,
+                                                          "Last-Modified": last_modified})
