@@ -14,7 +14,7 @@ $(BIN)/scrapy: pyproject.toml
 install: $(BIN)/scrapy
 
 demo: install
-	$(BIN)/python -m newscrawl.demo
+	$(BIN)/python -m newscrawl.mirror.demo
 
 test: install
 	$(BIN)/python -m pytest

@@ -4,7 +4,7 @@
 
 Writes generated articles (already cleaned, as the store pipeline gets them) into a fresh
 archive through Archive.save (row, revision bookkeeping, cluster, near-duplicate keys, both
-full-text indexes), then times `newscrawl.search.search` for 2- and 4-character terms taken
+full-text indexes), then times `newscrawl.archive.search.search` for 2- and 4-character terms taken
 from random articles (p50, p95), and prints the database's bytes per 1,000 articles.
 Figures, not assertions.
 """
@@ -26,10 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from newscrawl import settings  # noqa: E402
 from newscrawl.archive import Archive  # noqa: E402
+from newscrawl.archive.search import search  # noqa: E402
 from newscrawl.items import item_fields  # noqa: E402
 from newscrawl.mirror.generator import GeneratedSite  # noqa: E402
 from newscrawl.pipelines.clean import CleanArticlePipeline  # noqa: E402
-from newscrawl.search import search  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pipeline_bench import items  # noqa: E402

@@ -24,10 +24,10 @@ import lxml.html
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from newscrawl.cleaning import clean_body  # noqa: E402
-from newscrawl.dedup import DedupSettings, normalize, same_story  # noqa: E402
 from newscrawl.parsing import PageError  # noqa: E402
 from newscrawl.parsing.post import parse_post  # noqa: E402
+from newscrawl.processing.cleaning import clean_body  # noqa: E402
+from newscrawl.processing.similarity import DedupSettings, normalize, same_story  # noqa: E402
 
 # The 超40亿元 flash is in the sample itself (202112082206757673).
 FIGURE_UPDATES = ["北向资金净流入达30亿元。", "北向资金净流入超50亿元。", "北向资金净流入达80亿元。"]

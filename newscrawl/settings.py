@@ -1,5 +1,7 @@
 """Scrapy settings for newscrawl, and the NEWSCRAWL_* settings of its own components.
 
+In the order of the data path: navigate (politeness, share links, captures, incremental
+runs) -> item pipelines (validate, clean, dedup, store, jsonl) -> the run's record and report.
 Defaults are polite to the live site; offline mirror runs (demo, tests, bench) override the
 throttling on the command line, never in spider code.
 """
@@ -11,10 +13,10 @@ SPIDER_MODULES = ["newscrawl.spiders"]
 NEWSPIDER_MODULE = "newscrawl.spiders"
 COMMANDS_MODULE = "newscrawl.commands"
 
-# --- Politeness (the live site is a small GitHub Pages site) -------------------------------
-# Names the project and where its operators can be reached; set your own for live crawls.
-# The User-Agent is `newscrawl/VERSION (+NEWSCRAWL_CONTACT_URL)` (politeness.py): set the URL
-# where the site's operator can reach you. Setting USER_AGENT replaces the whole header.
+# === Navigate ================================================================================
+# --- Politeness (the live site is a small GitHub Pages site): crawling/politeness.py ---------
+# The User-Agent is `newscrawl/VERSION (+NEWSCRAWL_CONTACT_URL)`: set the URL where the site's
+# operator can reach you. Setting USER_AGENT replaces the whole header.
 NEWSCRAWL_CONTACT_URL = "https://github.com/newscrawl/newscrawl"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
@@ -29,48 +31,9 @@ RETRY_TIMES = 5
 # 1, 2, 4 … seconds (NEWSCRAWL_RETRY_BACKOFF doubled per retry).
 NEWSCRAWL_RETRY_BACKOFF = 1.0
 NEWSCRAWL_RETRY_MAX_WAIT = 120.0
-# A post yields one article: Scrapy's default of 100 parallel item workers per response only
-# costs task churn (measured: 8 is ~23 % faster on a 5,000-article mirror crawl).
-CONCURRENT_ITEMS = 8
 DOWNLOAD_TIMEOUT = 30
 
-# --- Item pipelines: validate -> clean -> dedup -> store -> append --------------------------
-ITEM_PIPELINES = {
-    "newscrawl.pipelines.validate.ValidateArticlePipeline": 100,
-    "newscrawl.pipelines.clean.CleanArticlePipeline": 200,
-    "newscrawl.pipelines.dedup.DedupArticlePipeline": 300,
-    "newscrawl.pipelines.store.StoreArticlePipeline": 500,
-    "newscrawl.pipelines.jsonl.AppendJsonlPipeline": 600,
-}
-
-# Raw captures (captures.py): every page and share answer kept in the archive, so articles
-# can be re-parsed (`scrapy reparse`) after their pages vanished from the site. The replay
-# middleware answers from the captures instead of the network; only `scrapy reparse` turns it on.
-DOWNLOADER_MIDDLEWARES = {
-    "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
-    "newscrawl.politeness.ContactUserAgentMiddleware": 400,
-    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "newscrawl.politeness.BackoffRetryMiddleware": 550,
-    "newscrawl.captures.ReplayMiddleware": 50,
-    "newscrawl.captures.CaptureMiddleware": 500,  # after decompression and retries
-    "newscrawl.incremental.ConditionalGetMiddleware": 520,  # a 304 becomes its capture before 500 sees it
-}
-NEWSCRAWL_CAPTURE = True
-NEWSCRAWL_REPLAY = False
-
-# Incremental runs (incremental.py): archived posts are not fetched again (unless `-a refresh=…`
-# or their source text is missing), listings are asked conditionally (ETag / Last-Modified).
-SPIDER_MIDDLEWARES = {
-    "newscrawl.incremental.IncrementalSpiderMiddleware": 600,
-}
-NEWSCRAWL_INCREMENTAL = True
-
-EXTENSIONS = {
-    "newscrawl.report.RunReportExtension": 500,
-    "newscrawl.runs.RunsExtension": 510,
-}
-
-# --- Share links: the source's full text and right publication time --------------------------
+# --- Share links: the source's full text and right publication time (spiders/sharing.py) ----
 # Follow each post's share link to the JSON endpoint behind it.
 NEWSCRAWL_FOLLOW_SHARE = True
 # Only these hosts are ever asked for share answers; a share link elsewhere is counted
@@ -79,23 +42,69 @@ NEWSCRAWL_SHARE_HOSTS = list(SHARE_HOSTS)
 # Where Eastmoney article links (…/news/1344,<id>.html, …/a/<id>.html) and bare ids are asked.
 NEWSCRAWL_SHARE_DEFAULT_HOST = "finews.zning.xyz"
 
-# Near-duplicates (dedup.same_story): 3-gram Jaccard at or above the threshold, or the shorter
-# text at least this contained in a longer one at most twice its length, with no new figure.
-# Tuned on the real sample: bench/dedup_quality.py prints precision and recall.
+# --- Downloader middlewares ----------------------------------------------------------------
+# Raw captures (crawling/captures.py): every page and share answer kept in the archive, so
+# articles can be re-parsed (`scrapy reparse`) after their pages vanished from the site. The
+# replay middleware answers from the captures instead of the network; only `scrapy reparse`
+# turns it on. Conditional requests (crawling/incremental.py) ask listings with their last
+# capture's ETag / Last-Modified.
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
+    "newscrawl.crawling.politeness.ContactUserAgentMiddleware": 400,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "newscrawl.crawling.politeness.BackoffRetryMiddleware": 550,
+    "newscrawl.crawling.captures.ReplayMiddleware": 50,
+    "newscrawl.crawling.captures.CaptureMiddleware": 500,  # after decompression and retries
+    "newscrawl.crawling.incremental.ConditionalGetMiddleware": 520,  # a 304 becomes its capture before 500 sees it
+}
+NEWSCRAWL_CAPTURE = True
+NEWSCRAWL_REPLAY = False
+
+# --- Incremental runs (crawling/incremental.py) ----------------------------------------------
+# Archived posts are not fetched again (unless `-a refresh=…` or their source text is missing),
+# listings are asked conditionally (ETag / Last-Modified).
+SPIDER_MIDDLEWARES = {
+    "newscrawl.crawling.incremental.IncrementalSpiderMiddleware": 600,
+}
+NEWSCRAWL_INCREMENTAL = True
+
+# === Item pipelines: validate -> clean -> dedup -> store -> append ===========================
+ITEM_PIPELINES = {
+    "newscrawl.pipelines.validate.ValidateArticlePipeline": 100,
+    "newscrawl.pipelines.clean.CleanArticlePipeline": 200,
+    "newscrawl.pipelines.dedup.DedupArticlePipeline": 300,
+    "newscrawl.pipelines.store.StoreArticlePipeline": 500,
+    "newscrawl.pipelines.jsonl.AppendJsonlPipeline": 600,
+}
+# A post yields one article: Scrapy's default of 100 parallel item workers per response only
+# costs task churn (measured: 8 is ~23 % faster on a 5,000-article mirror crawl).
+CONCURRENT_ITEMS = 8
+
+# Dedup: near-duplicates (processing/similarity.same_story) have a 3-gram Jaccard at or above
+# the threshold, or the shorter text at least this contained in a longer one at most twice
+# its length, with no new figure. Tuned on the real sample: bench/dedup_quality.py prints
+# precision and recall.
 NEWSCRAWL_NEAR_DUP_THRESHOLD = 0.6
 NEWSCRAWL_NEAR_DUP_CONTAINMENT = 0.9
 
-# SQLite archive (sqlite-utils); table `articles`, primary key `id`.
+# Store: the SQLite archive (sqlite-utils); table `articles`, primary key `id`.
 NEWSCRAWL_DB = "data/newscrawl.db"
 # Articles are committed in groups of this many, and at least every this many seconds; a
 # killed crawl loses at most the last group, which the next run fetches again.
 NEWSCRAWL_COMMIT_EVERY = 1000
 NEWSCRAWL_COMMIT_SECONDS = 2.0
-# JSONL gets one line per article that is new or changed in the archive; optionally one file
-# per fetch day (articles-YYYY-MM-DD.jsonl) and gzip (.jsonl.gz).
+
+# Append: JSONL gets one line per article that is new or changed in the archive; optionally
+# one file per fetch day (articles-YYYY-MM-DD.jsonl) and gzip (.jsonl.gz).
 NEWSCRAWL_JSONL = "data/articles.jsonl"
 NEWSCRAWL_JSONL_DAILY = False
 NEWSCRAWL_JSONL_GZIP = False
+
+# === The run: its row in `runs`, its report, gates and gap alarm (crawling/) =================
+EXTENSIONS = {
+    "newscrawl.crawling.report.RunReportExtension": 500,
+    "newscrawl.crawling.runs.RunsExtension": 510,
+}
 # JSON written when a crawl ends: finish reason, summary, gates, gap, all stats (empty: off).
 NEWSCRAWL_REPORT = "data/last-run.json"
 # Quality gates: a run failing one exits with code 3 (`scrapy crawl`), so cron and CI alert.

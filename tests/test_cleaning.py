@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from newscrawl.cleaning import clean_body, clean_html, clean_text, clean_title, fast_clean, full_clean
 from newscrawl.parsing.post import parse_post
 from newscrawl.parsing.share import ShareError, parse_share
+from newscrawl.processing.cleaning import (
+    clean_body,
+    clean_html,
+    clean_text,
+    clean_title,
+    fast_clean,
+    full_clean,
+)
 from tests.conftest import SHARED
 
 URL = "https://finews.withounder.com/emnews/2022/05/26/202205262391921712.html"

@@ -10,9 +10,9 @@ import time
 from pathlib import Path
 
 from newscrawl.archive import Archive
+from newscrawl.archive.search import search
 from newscrawl.mirror.generator import GeneratedSite
 from newscrawl.mirror.runner import PROJECT_DIR, crawl_command
-from newscrawl.search import search
 from tests.test_group_commit import _Slow
 
 

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from newscrawl.archive import Archive
+from newscrawl.archive.search import search
 from newscrawl.items import Article
 from newscrawl.mirror.generator import GeneratedSite
 from newscrawl.mirror.runner import crawl_through_mirror
-from newscrawl.search import search
 
 
 def _free_port() -> int:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from newscrawl.dedup import DedupSettings, content_key, figures, index_keys, normalize, same_story
+from newscrawl.processing.similarity import (
+    DedupSettings,
+    content_key,
+    figures,
+    index_keys,
+    normalize,
+    same_story,
+)
 
 
 def test_content_key_ignores_white_space_and_width() -> None:

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from newscrawl.archive import Archive
-from newscrawl.dedup import figures, normalize
 from newscrawl.mirror import render
 from newscrawl.mirror.generator import BEIJING, GeneratedSite
 from newscrawl.mirror.http import MirrorResponse
 from newscrawl.mirror.runner import crawl_through_mirror
 from newscrawl.mirror.snapshot import SnapshotBackend
+from newscrawl.processing.similarity import figures, normalize
 from tests.conftest import SHARED
 
 real_sample = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/finews is not here")

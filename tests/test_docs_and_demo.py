@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from newscrawl import demo
 from newscrawl.items import Article
+from newscrawl.mirror import demo
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,9 +12,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from newscrawl.archive import Archive
+from newscrawl.archive.search import search
 from newscrawl.mirror.generator import GeneratedSite
 from newscrawl.mirror.runner import PROJECT_DIR, crawl_through_mirror
-from newscrawl.search import search
 
 
 def _export(*args: str) -> subprocess.CompletedProcess:

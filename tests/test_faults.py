@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+from newscrawl.crawling.politeness import retry_after
 from newscrawl.mirror.faults import KINDS, Faults
 from newscrawl.mirror.generator import GeneratedSite
 from newscrawl.mirror.runner import crawl_through_mirror
-from newscrawl.politeness import retry_after
 from tests.test_crash_resume import _articles
 
 

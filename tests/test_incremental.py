@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from newscrawl.archive import Archive
-from newscrawl.incremental import refresh_ids
+from newscrawl.crawling.incremental import refresh_ids
 from newscrawl.mirror.generator import GeneratedSite
 from newscrawl.mirror.http import MirrorResponse
 from newscrawl.mirror.runner import crawl_through_mirror

@@ -10,9 +10,9 @@ import numpy as np
 from w3lib.url import canonicalize_url
 
 from newscrawl.archive import Archive, url_key
-from newscrawl.dedup import BANDS, ROWS, index_keys, normalize, signature
+from newscrawl.archive.nearindex import DEDUP_KEYS, HOT_KEY
 from newscrawl.items import Article
-from newscrawl.nearindex import DEDUP_KEYS, HOT_KEY
+from newscrawl.processing.similarity import BANDS, ROWS, index_keys, normalize, signature
 
 
 def _article(n: int, text: str) -> dict:

@@ -48,9 +48,9 @@ class _Stats(dict):
 
 def test_a_body_taken_from_a_share_answer_is_sanitized(tmp_path) -> None:
     from newscrawl.archive import Archive
-    from newscrawl.merge import merge_share
     from newscrawl.pipelines.dedup import DedupArticlePipeline
     from newscrawl.pipelines.store import StoreArticlePipeline
+    from newscrawl.processing.merge import merge_share
 
     archive, stats = Archive(tmp_path / "a.db"), _Stats()
     steps = (CleanArticlePipeline(), DedupArticlePipeline(archive, stats), StoreArticlePipeline(archive, stats))

@@ -7,10 +7,10 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from newscrawl.crawling.quality import FIRST_SEEN, LAST_SEEN, Gates, failed_gates, gap
 from newscrawl.mirror.generator import GeneratedSite
 from newscrawl.mirror.http import MirrorResponse
 from newscrawl.mirror.runner import crawl_through_mirror
-from newscrawl.quality import FIRST_SEEN, LAST_SEEN, Gates, failed_gates, gap
 
 NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)
 

@@ -7,8 +7,8 @@ import sqlite3
 from pathlib import Path
 
 from newscrawl.archive import Archive
-from newscrawl.schema import ARTICLE_COLUMNS, FILTER_INDEXES, VERSION, version
-from newscrawl.search import search
+from newscrawl.archive.schema import ARTICLE_COLUMNS, FILTER_INDEXES, VERSION, version
+from newscrawl.archive.search import search
 
 # What newscrawl before schema versioning created (user_version 0), with two articles in it.
 OLD_SCHEMA = """

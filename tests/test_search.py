@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from newscrawl.archive import Archive
+from newscrawl.archive.search import search, snippet
 from newscrawl.mirror.runner import PROJECT_DIR
-from newscrawl.search import search, snippet
 
 # 1-, 2- and 3+-character terms, ASCII too; the expected sets are computed from the rows.
 TERMS = ("金", "股", "元", "央行", "茅台", "银行", "基金", "FF", "人民币", "北向资金", "同比增长", "2021年", "有限公司")

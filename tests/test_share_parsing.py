@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from newscrawl.merge import merge_share, reconcile
 from newscrawl.parsing.share import ShareError, UnsafeLink, parse_share, share_endpoint
+from newscrawl.processing.merge import merge_share, reconcile
 
 HOSTS = frozenset({"finews.zning.xyz", "choicewzp1.eastmoney.com"})
 DEFAULT = "finews.zning.xyz"

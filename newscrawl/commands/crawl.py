@@ -1,4 +1,4 @@
-"""`scrapy crawl`, exiting with code 3 when the run failed a quality gate (see quality.py).
+"""`scrapy crawl`, exiting with code 3 when the run failed a quality gate (see crawling/quality.py).
 
 Exit codes: 0 good run, 1 the crawl could not start, 3 a quality gate failed or a possible
 gap in the archive was found — the run report (NEWSCRAWL_REPORT) says which and why.

@@ -19,8 +19,6 @@ from scrapy.commands import BaseRunSpiderCommand
 from scrapy.exceptions import UsageError
 
 from newscrawl.archive import Archive
-from newscrawl.captures import captured_urls
-from newscrawl.schema import REVISIONS
 
 # No network, nothing to be polite to: replay as fast as the pipelines go.
 REPLAY_SETTINGS = {
@@ -63,8 +61,8 @@ class Command(BaseRunSpiderCommand):
         if not path.exists():
             raise UsageError(f"no archive at {path}")
         archive = Archive(path)
-        posts = captured_urls(archive, "post")
-        revisions_before = archive.db.execute(f"select coalesce(max(rowid), 0) from {REVISIONS}").fetchone()[0]
+        posts = archive.captured_urls("post")
+        revisions_before = archive.revision_mark()
         archive.close()
         with tempfile.TemporaryDirectory() as work:
             url_file = Path(work) / "posts.txt"
@@ -80,9 +78,7 @@ class Command(BaseRunSpiderCommand):
 
     def _report(self, path: Path, stats: dict, posts: int, revisions_before: int) -> None:
         archive = Archive(path)
-        changed = archive.db.execute(
-            f"select distinct r.id, a.title from {REVISIONS} r left join articles a on a.id = r.id "
-            "where r.rowid > ? order by r.id", [revisions_before]).fetchall()
+        changed = archive.revised_since(revisions_before)
         archive.close()
         n = lambda key: stats.get(f"newscrawl/{key}", 0)  # noqa: E731
         print(f"reparse of {path}: {n('replay/replayed')} captured responses replayed, "

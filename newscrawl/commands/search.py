@@ -14,7 +14,6 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from newscrawl.archive import Archive
-from newscrawl.search import search
 
 
 class Command(ScrapyCommand):
@@ -46,7 +45,7 @@ class Command(ScrapyCommand):
             raise UsageError(f"no archive at {path}")
         archive = Archive(path)
         try:
-            hits = search(archive.db, args[0], opts.since, opts.until, opts.category, opts.media, opts.limit or None)
+            hits = archive.search(args[0], opts.since, opts.until, opts.category, opts.media, opts.limit or None)
         finally:
             archive.close()
         for hit in hits:

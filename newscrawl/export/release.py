@@ -8,7 +8,8 @@ against its manifest. A delta release (`since_release`) holds the articles writt
 the given release was cut (the archive's write counter `seq`, recorded in its manifest).
 
 Cluster deduplication keeps one representative per story: the earliest published article
-of the cluster among the selected ones (ties: the smallest id; undated articles last).
+of the cluster among the selected ones (ties: the smallest id; undated articles last); the
+archive's releases.py selects the rows.
 """
 
 from __future__ import annotations
@@ -25,10 +26,9 @@ from typing import Any
 
 from newscrawl import __version__
 from newscrawl.archive import Archive
+from newscrawl.archive.releases import Selection
 from newscrawl.export.writers import ShardWriter
-from newscrawl.items import JSON_FIELDS, Article
-from newscrawl.schema import ARTICLES, RUNS, version
-from newscrawl.search import article_filters, search
+from newscrawl.items import Article
 
 MANIFEST = "manifest.json"
 FORMATS = ("jsonl", "csv", "parquet")
@@ -66,27 +66,10 @@ class Filters:
                     raise ExportError(f"--{name} must be an ISO date or time (2021-12-08, 2021-12-08T10:00), "
                                       f"not {value!r}") from None
 
-
-def selection(filters: Filters, columns: str) -> tuple[str, dict[str, Any]]:
-    """SQL selecting the filtered articles (deduplicated as asked), in release order.
-
-    `columns` must include `a.published_at as _published_at, a.id as _id`.
-    """
-    where, params = article_filters(filters.since, filters.until, filters.category, filters.media,
-                                    TIME_FIELDS[filters.time])
-    if filters.since_seq is not None:
-        where.append("a.seq > :since_seq")
-        params["since_seq"] = filters.since_seq
-    if filters.query:
-        where.append("a.id in (select value from json_each(:ids))")
-    if filters.dedup == "exact":
-        where.append("a.duplicate_of is null")
-    clause = f"where {' and '.join(where)}" if where else ""
-    if filters.dedup == "cluster":
-        ranked = (f"select {columns}, row_number() over (partition by coalesce(a.cluster_id, a.id) "
-                  f"order by a.published_at is null, a.published_at, a.id) as _rank from {ARTICLES} a {clause}")
-        return f"select * from ({ranked}) a where _rank = 1 order by a._published_at, a._id", params
-    return f"select {columns} from {ARTICLES} a {clause} order by a.published_at, a.id", params
+    def selection(self, ids: tuple[str, ...] | None = None) -> Selection:
+        """The archive's selection for these filters (`ids`: the --query hits)."""
+        return Selection(self.since, self.until, TIME_FIELDS[self.time], self.category, self.media, ids,
+                         self.dedup, self.since_seq)
 
 
 def export(
@@ -125,77 +108,51 @@ def export(
         raise ExportError(f"cannot write to {out}: {exc.strerror or exc}") from None
 
     archive = Archive(archive_path)
-    conn = archive.db.conn
     try:
-        conn.execute("begin")  # one snapshot for the rows, the counts and the manifest
-        params: dict[str, Any] = {}
-        if filters.query:
-            params["ids"] = json.dumps([h.id for h in search(archive.db, filters.query, limit=None)])
-        # SQLite writes each JSONL line itself (json_object keeps the field order and UTF-8):
-        # decoding and re-encoding every row in Python would halve the export rate.
-        as_json = ", ".join(f"'{f}', " + (f"json(a.[{f}])" if f in JSON_FIELDS else f"a.[{f}]") for f in fields)
-        columns = (f"json_object({as_json}) as _line, a.media as _media, a.category as _category, "
-                   "a.published_at as _published_at, a.fetched_at as _fetched_at, a.id as _id")
-        if set(formats) - {"jsonl"}:
-            columns += ", " + ", ".join(f"a.[{c}]" for c in fields)
-        sql, where_params = selection(filters, columns)
-        params.update(where_params)
-        total = conn.execute(f"select count(*) from ({sql})", params).fetchone()[0]
-        undeduplicated = conn.execute(f"select count(*) from ({selection(Filters(**{**asdict(filters), 'dedup': 'none'}), columns)[0]})",
-                                      params).fetchone()[0]
-        writers = [ShardWriter(out, fmt, fields, shard_size) for fmt in formats]
-        counts = {"media": Counter(), "category": Counter(), "day": Counter()}
-        window = _Window()
-        started, written = time.monotonic(), 0
-        cursor = conn.execute(sql, params)
-        names = [d[0] for d in cursor.description]
-        at = {name: names.index(name) for name in ("_line", "_media", "_category", "_published_at", "_fetched_at")}
-        needs_record = any(w.format != "jsonl" for w in writers)
-        for row in cursor:
-            record = _record(names, row) if needs_record else None
-            for writer in writers:
-                writer.write(row[at["_line"]], record)
-            counts["media"][row[at["_media"]] or ""] += 1
-            counts["category"][row[at["_category"]] or ""] += 1
-            counts["day"][(row[at["_published_at"]] or "")[:10]] += 1
-            window.add(row[at["_published_at"]], row[at["_fetched_at"]])
-            written += 1
-            if progress is not None and written % 1000 == 0:
-                progress(written, total, time.monotonic() - started)
-        files = [f for writer in writers for f in writer.close()]
-        seq = conn.execute(f"select coalesce(max(seq), 0) from {ARTICLES}").fetchone()[0]
-        runs = conn.execute(f"select count(*), min(started_at), max(finished_at) from {RUNS}").fetchone()
-        manifest = {
-            "tool": {"name": "newscrawl", "version": __version__},
-            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "archive": {"path": str(archive_path), "schema_version": version(archive.db), "seq": seq},
-            "filters": {k: v for k, v in asdict(filters).items() if k != "since_seq"} | {"since_seq": filters.since_seq},
-            "schema": {"fields": [{"name": f, "description": Article.descriptions()[f]} for f in fields]},
-            "crawl_window": {**window.as_dict(), "runs": runs[0], "first_run_started_at": runs[1],
-                             "last_run_finished_at": runs[2]},
-            "counts": {"records": written, "per_media": dict(sorted(counts["media"].items())),
-                       "per_category": dict(sorted(counts["category"].items())),
-                       "per_day": dict(sorted(counts["day"].items()))},
-            "dedup": {"mode": filters.dedup, "selected": undeduplicated, "exported": written,
-                      "skipped": undeduplicated - written},
-            "files": files,
-        }
+        with archive.snapshot():  # one snapshot for the rows, the counts and the manifest
+            ids = tuple(h.id for h in archive.search(filters.query, limit=None)) if filters.query else None
+            rows = archive.release_rows(filters.selection(ids), fields, with_fields=bool(set(formats) - {"jsonl"}))
+            writers = [ShardWriter(out, fmt, fields, shard_size) for fmt in formats]
+            counts = {"media": Counter(), "category": Counter(), "day": Counter()}
+            window = _Window()
+            started, written = time.monotonic(), 0
+            at = {name: rows.at(name) for name in ("_line", "_media", "_category", "_published_at", "_fetched_at")}
+            needs_record = any(w.format != "jsonl" for w in writers)
+            for row in rows.cursor:
+                record = rows.record(row) if needs_record else None
+                for writer in writers:
+                    writer.write(row[at["_line"]], record)
+                counts["media"][row[at["_media"]] or ""] += 1
+                counts["category"][row[at["_category"]] or ""] += 1
+                counts["day"][(row[at["_published_at"]] or "")[:10]] += 1
+                window.add(row[at["_published_at"]], row[at["_fetched_at"]])
+                written += 1
+                if progress is not None and written % 1000 == 0:
+                    progress(written, rows.total, time.monotonic() - started)
+            files = [f for writer in writers for f in writer.close()]
+            runs, first_run, last_run = archive.run_window()
+            manifest = {
+                "tool": {"name": "newscrawl", "version": __version__},
+                "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "archive": {"path": str(archive_path), "schema_version": archive.schema_version(),
+                            "seq": archive.write_counter()},
+                "filters": {k: v for k, v in asdict(filters).items() if k != "since_seq"} | {"since_seq": filters.since_seq},
+                "schema": {"fields": [{"name": f, "description": Article.descriptions()[f]} for f in fields]},
+                "crawl_window": {**window.as_dict(), "runs": runs, "first_run_started_at": first_run,
+                                 "last_run_finished_at": last_run},
+                "counts": {"records": written, "per_media": dict(sorted(counts["media"].items())),
+                           "per_category": dict(sorted(counts["category"].items())),
+                           "per_day": dict(sorted(counts["day"].items()))},
+                "dedup": {"mode": filters.dedup, "selected": rows.selected, "exported": written,
+                          "skipped": rows.selected - written},
+                "files": files,
+            }
     finally:
-        if conn.in_transaction:
-            conn.execute("commit")
         archive.close()
     (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     if progress is not None:
-        progress(written, total, time.monotonic() - started)
+        progress(written, rows.total, time.monotonic() - started)
     return manifest
-
-
-def _record(names: list[str], row: tuple) -> dict[str, Any]:
-    record = dict(zip(names, row, strict=True))
-    for name in JSON_FIELDS:
-        if isinstance(record.get(name), str):
-            record[name] = json.loads(record[name])
-    return record
 
 
 @dataclass

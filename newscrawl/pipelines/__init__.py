@@ -1,30 +1,5 @@
 """Item pipelines, one job each: validate -> clean -> dedup -> store (SQLite) -> append (JSONL).
 
-Each counts what it drops as `newscrawl/<component>/<event>` in the crawl stats. The dedup
-and store pipelines share one open archive per crawl (`archive_for`).
+Each counts what it drops as `newscrawl/<component>/<event>` in the crawl stats. The dedup,
+store and JSONL pipelines share the crawl's one archive writer (`crawling.archive_for`).
 """
-
-from __future__ import annotations
-
-from scrapy import signals
-from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
-
-from newscrawl.archive import Archive
-
-_ATTRIBUTE = "_newscrawl_archive"
-
-
-def archive_for(crawler: Crawler) -> Archive:
-    """The crawl's archive at NEWSCRAWL_DB, opened once and closed when the engine stops."""
-    archive = getattr(crawler, _ATTRIBUTE, None)
-    if archive is None:
-        path = crawler.settings.get("NEWSCRAWL_DB")
-        if not path:
-            raise NotConfigured("NEWSCRAWL_DB is empty")
-        archive = Archive(path, commit_every=crawler.settings.getint("NEWSCRAWL_COMMIT_EVERY", 1))
-        setattr(crawler, _ATTRIBUTE, archive)
-        # Closed (and committed) when the engine stops: after every spider_closed handler,
-        # so the run record written then is kept too.
-        crawler.signals.connect(archive.close, signal=signals.engine_stopped)
-    return archive

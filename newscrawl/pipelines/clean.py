@@ -1,12 +1,12 @@
-"""Clean articles: sanitized body HTML (cleaning.py), its text, normalized title and tags."""
+"""Clean articles: sanitized body HTML (processing/cleaning.py), its text, normalized title and tags."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from newscrawl.cleaning import clean_body, clean_title
 from newscrawl.items import item_fields, update_item
 from newscrawl.parsing.text import normalize_space
+from newscrawl.processing.cleaning import clean_body, clean_title
 
 _OPTIONAL_TEXT = ("digest", "source", "share_url", "share_id", "category", "media", "source_title", "source_media")
 

@@ -6,7 +6,7 @@
 - same_url: another id is archived under the same canonical URL → dropped.
 - same_content: another id has the same normalized text → kept, `duplicate_of` that id,
   same cluster.
-- near_dup: a syndicated copy or small edit of an archived story (dedup.same_story) →
+- near_dup: a syndicated copy or small edit of an archived story (processing.similarity.same_story) →
   kept, same cluster. Never deleted: it is data.
 The archive is the memory across runs and within one: nothing here grows with it.
 """
@@ -19,11 +19,19 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from newscrawl.archive import Archive, unchanged, url_key
-from newscrawl.cleaning import clean_body
-from newscrawl.dedup import DEFAULTS, DedupSettings, Text, content_key, index_keys, normalize, same_story
+from newscrawl.crawling import archive_for
 from newscrawl.items import item_fields, update_item
-from newscrawl.merge import from_post, reconcile
-from newscrawl.pipelines import archive_for
+from newscrawl.processing.cleaning import clean_body
+from newscrawl.processing.merge import from_post, reconcile
+from newscrawl.processing.similarity import (
+    DEFAULTS,
+    DedupSettings,
+    Text,
+    content_key,
+    index_keys,
+    normalize,
+    same_story,
+)
 
 
 class DedupArticlePipeline:

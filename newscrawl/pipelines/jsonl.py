@@ -18,9 +18,9 @@ from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
 from newscrawl.archive import Archive
+from newscrawl.crawling import archive_for
 from newscrawl.export.jsonl import append, line, partition_path, repair
 from newscrawl.items import item_fields
-from newscrawl.pipelines import archive_for
 
 
 class AppendJsonlPipeline:

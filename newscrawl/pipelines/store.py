@@ -16,8 +16,8 @@ from scrapy.utils.asyncio import AsyncioLoopingCall, create_looping_call
 from twisted.internet.task import LoopingCall
 
 from newscrawl.archive import Archive
+from newscrawl.crawling import archive_for
 from newscrawl.items import item_fields
-from newscrawl.pipelines import archive_for
 
 
 class StoreArticlePipeline:
@@ -45,7 +45,7 @@ class StoreArticlePipeline:
     def _commit_pending(self) -> None:
         # Also when no article was written: captures and the run's row are writes too, and an
         # open write transaction would keep other writers waiting.
-        if self.archive.pending or self.archive.db.conn.in_transaction:
+        if self.archive.pending or self.archive.in_transaction:
             self.archive.commit()
 
     def process_item(self, item: Any) -> Any:

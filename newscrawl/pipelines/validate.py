@@ -11,7 +11,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
-from newscrawl.quality import FIRST_SEEN, LAST_SEEN
+from newscrawl.crawling.quality import FIRST_SEEN, LAST_SEEN
 
 _ASCII_DIGITS = re.compile(r"[0-9]+")
 

@@ -19,9 +19,9 @@ import scrapy
 from scrapy.crawler import Crawler
 
 from newscrawl.items import Article
-from newscrawl.merge import merge_share
 from newscrawl.parsing.share import share_page_for_id
 from newscrawl.parsing.urls import share_id_from_url
+from newscrawl.processing.merge import merge_share
 from newscrawl.spiders import read_url_args
 from newscrawl.spiders.sharing import ShareLinks
 

@@ -19,8 +19,8 @@ from twisted.python.failure import Failure
 from w3lib.encoding import http_content_type_encoding
 
 from newscrawl.items import Article
-from newscrawl.merge import merge_share
 from newscrawl.parsing.share import ShareError, UnsafeLink, parse_share, share_endpoint
+from newscrawl.processing.merge import merge_share
 
 
 class ShareLinks:

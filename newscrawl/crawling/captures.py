@@ -15,8 +15,6 @@ Two downloader middlewares:
 
 from __future__ import annotations
 
-import hashlib
-import zlib
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,9 +26,9 @@ from scrapy.http import Response
 from scrapy.responsetypes import responsetypes
 
 from newscrawl.archive import Archive
+from newscrawl.archive.captures import Capture
+from newscrawl.crawling import archive_for
 from newscrawl.parsing.urls import SHARE_HOSTS, PageKind, classify_url
-from newscrawl.pipelines import archive_for
-from newscrawl.schema import CAPTURES
 from newscrawl.spiders import CAPTURED_AT
 
 
@@ -68,22 +66,12 @@ class CaptureMiddleware:
 
     def store(self, url: str, kind: str, response: Response) -> str:
         """Keep the response: "new" (a new version of the page) or "seen" (unchanged)."""
-        sha1 = hashlib.sha1(response.body).hexdigest()
-        conn, fetched = self.archive.db.conn, now()
-        latest = conn.execute(f"select fetched_at, sha1, status from {CAPTURES} where url = ? "
-                              "order by fetched_at desc limit 1", [url]).fetchone()
-        if latest is None and kind == "post":
-            self.stats.inc_value("newscrawl/capture/first_post")  # a post never seen before
-        if latest is not None and latest[1:] == (sha1, response.status):
-            conn.execute(f"update {CAPTURES} set last_seen_at = ? where url = ? and fetched_at = ?",
-                         [fetched, url, latest[0]])
-            return "seen"
         header = lambda name: response.headers.get(name, b"").decode("latin-1") or None  # noqa: E731
-        conn.execute(f"insert or replace into {CAPTURES} (url, fetched_at, last_seen_at, kind, status, content_type, "
-                     "sha1, body, etag, last_modified) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     [url, fetched, fetched, kind, response.status, header("Content-Type"), sha1,
-                      zlib.compress(response.body, 6), header("ETag"), header("Last-Modified")])
-        return "new"
+        result, first = self.archive.store_capture(url, kind, now(), response.status, response.body,
+                                                   header("Content-Type"), header("ETag"), header("Last-Modified"))
+        if first and kind == "post":
+            self.stats.inc_value("newscrawl/capture/first_post")  # a post never seen before
+        return result
 
 
 class ReplayMiddleware:
@@ -98,30 +86,19 @@ class ReplayMiddleware:
         return cls(archive_for(crawler), crawler.stats)
 
     def process_request(self, request: Request) -> Response:
-        found = self.archive.db.conn.execute(
-            # The last good answer, else the last one: a page that later failed (or vanished)
-            # is replayed as it was when it was there.
-            f"select fetched_at, status, content_type, body from {CAPTURES} where url = ? "
-            "order by status between 200 and 299 desc, fetched_at desc limit 1", [request.url]).fetchone()
-        if found is None:
+        capture = self.archive.replay_capture(request.url)
+        if capture is None:
             self.stats.inc_value("newscrawl/replay/missing")
             return Response(request.url, status=404, request=request)
-        fetched_at, status, content_type, body = found
         self.stats.inc_value("newscrawl/replay/replayed")
-        request.meta[CAPTURED_AT] = fetched_at
-        return response_from_capture(request, status, body, {"Content-Type": content_type})
+        request.meta[CAPTURED_AT] = capture.fetched_at
+        return response_from_capture(request, capture, capture.status)
 
 
-def response_from_capture(request: Request, status: int, body: bytes, headers: dict[str, str | None]) -> Response:
-    """The response a capture holds (its zlib body), of the type Scrapy would have made."""
+def response_from_capture(request: Request, capture: Capture, status: int) -> Response:
+    """The response a capture holds, of the type Scrapy would have made."""
+    headers = {"Content-Type": capture.content_type, "ETag": capture.etag, "Last-Modified": capture.last_modified}
     present = {k: v for k, v in headers.items() if v}
-    data = zlib.decompress(body)
+    data = capture.body
     cls = responsetypes.from_args(headers=present, url=request.url, body=data)
     return cls(request.url, status=status, headers=present, body=data, request=request)
-
-
-def captured_urls(archive: Archive, kind: str) -> list[str]:
-    """Every URL captured as `kind`, oldest first."""
-    rows = archive.db.conn.execute(f"select url from {CAPTURES} where kind = ? group by url order by min(fetched_at)",
-                                   [kind])
-    return [r[0] for r in rows]

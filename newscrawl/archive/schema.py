@@ -20,9 +20,12 @@ through sqlite-utils except what it cannot declare (the contentless FTS5 table).
 
 from __future__ import annotations
 
+import sqlite3
+from functools import lru_cache
+
 import sqlite_utils
 
-from newscrawl.fts import grams
+from newscrawl.archive.fts import grams
 from newscrawl.items import Article
 
 VERSION = 4
@@ -134,3 +137,15 @@ def _v4(db: sqlite_utils.Database) -> None:
     db.execute(f"insert into {ARTICLES_FTS} ({ARTICLES_FTS}) values ('rebuild')")
     db.execute(f"drop table if exists [{ARTICLES_GRAMS}]")
     _grams_index(db)
+
+
+@lru_cache(maxsize=64)
+def is_archive(path: str) -> bool:
+    """Whether the SQLite file at `path` has newscrawl's schema (read-only look)."""
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            found = conn.execute("pragma user_version").fetchone()[0]
+            tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+    except sqlite3.Error:
+        return False
+    return found >= VERSION and {ARTICLES, CAPTURES, RUNS} <= tables

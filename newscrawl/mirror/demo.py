@@ -1,7 +1,7 @@
 """The offline demo: start a generated mirror, crawl it with `scrapy crawl finews`, and show
 what was archived and where.
 
-    python -m newscrawl.demo [--articles 300] [--seed 1] [--out data/demo]
+    python -m newscrawl.mirror.demo [--articles 300] [--seed 1] [--out data/demo]
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from newscrawl.archive import Archive
 from newscrawl.mirror.generator import GeneratedSite
 from newscrawl.mirror.proxy import MirrorProxy
 from newscrawl.mirror.runner import crawl_through_mirror
-from newscrawl.search import search
 
 EXAMPLE_QUERY = "select media, count(*) as articles from articles group by media order by articles desc limit 5"
 SEARCH_TERM = "茅台"
@@ -51,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{stats.get('newscrawl/store/new', 0)} new, {stats.get('newscrawl/store/changed', 0)} revised this run")
     dedup = {k.removeprefix("newscrawl/dedup/"): v for k, v in stats.items() if k.startswith("newscrawl/dedup/")}
     print("   deduplication: " + ", ".join(f"{k} {v}" for k, v in sorted(dedup.items()))
-          + f"; {archive.clusters.count} stories")
+          + f"; {archive.cluster_count()} stories")
     ours = {k.removeprefix("newscrawl/"): v for k, v in result.newscrawl_stats().items()}
     drops = {k: v for k, v in ours.items() if k.startswith(("finews/page_dropped/", "validate/"))}
     failed = {k: v for k, v in ours.items() if k.startswith("finews/fetch_error/")}
@@ -73,13 +72,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"5. Example query: sqlite3 {args.out / 'newscrawl.db'} \"{EXAMPLE_QUERY}\"")
     for row in archive.db.query(EXAMPLE_QUERY):
         print(f"     {row['media']}: {row['articles']}")
-    hits = search(archive.db, SEARCH_TERM, limit=None)
+    hits = archive.search(SEARCH_TERM, limit=None)
     print(f"6. Full-text search: scrapy search {SEARCH_TERM} --db {args.out / 'newscrawl.db'}   "
           f"({len(hits)} articles; any term, 1+ characters)")
     for hit in hits[:2]:
         print(f"     {hit.title}\n       {hit.snippet}")
     print(f"   Browse it: datasette {args.out / 'newscrawl.db'}   "
-          f"({archive.captures.count} raw captures kept for `scrapy reparse`)")
+          f"({archive.capture_count()} raw captures kept for `scrapy reparse`)")
     missing = len(site.expected()) - sum(1 for e in site.expected() if archive.get(e["id"]))
     archive.close()
     if missing:

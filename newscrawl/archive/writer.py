@@ -1,14 +1,15 @@
-"""The SQLite archive: reads and idempotent writes (the schema is schema.py).
+"""The archive's writer: idempotent writes, grouped into transactions (the schema is schema.py).
 
-One open archive per crawl: dedup and store read and write through it, grouped into
-transactions; readers elsewhere (search, export, Datasette) see whole groups only (WAL).
+One open writer per crawl: dedup and store read and write through it, and the crawl-time
+components keep captures and runs through it; readers elsewhere (search, export, Datasette)
+see whole groups only (WAL).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -17,25 +18,15 @@ from typing import Any, Literal
 import sqlite_utils
 from w3lib.url import canonicalize_url
 
-from newscrawl.fts import TextIndex
-from newscrawl.items import CONTENT_FIELDS, JSON_FIELDS, Article
-from newscrawl.nearindex import DEDUP_KEYS, NearIndex
-from newscrawl.schema import ARTICLE_COLUMNS as _COLUMNS
-from newscrawl.schema import (
-    ARTICLES,
-    ARTICLES_FTS,
-    ARTICLES_GRAMS,
-    CAPTURES,
-    CLUSTERS,
-    INTERNAL_COLUMNS,
-    REVISIONS,
-    RUNS,
-    migrate,
-)
+from newscrawl.archive import captures, runs
+from newscrawl.archive.fts import TextIndex
+from newscrawl.archive.nearindex import DEDUP_KEYS, NearIndex
+from newscrawl.archive.reader import _EMPTY_JSON, ArchiveReader
+from newscrawl.archive.schema import ARTICLE_COLUMNS as _COLUMNS
+from newscrawl.archive.schema import ARTICLES, ARTICLES_FTS, ARTICLES_GRAMS, CLUSTERS, REVISIONS, migrate
+from newscrawl.items import CONTENT_FIELDS, JSON_FIELDS
 
 UpsertResult = Literal["new", "changed", "unchanged"]
-_EMPTY_JSON = {name: json.dumps(getattr(Article(), name)) for name in JSON_FIELDS}
-_CACHE_SIZE = 1024
 
 
 # A plain URL (lower-case host, a path of safe characters, no query, no escapes) is its own
@@ -51,8 +42,8 @@ def url_key(url: str | None) -> str | None:
     return url if _PLAIN_URL.fullmatch(url) else canonicalize_url(url)
 
 
-class Archive:
-    """An open archive database. `path` may be ":memory:" for tests.
+class Archive(ArchiveReader):
+    """An open archive database, for writing. `path` may be ":memory:" for tests.
 
     Writes are grouped: a group of `commit_every` articles is committed when the next article
     comes (or at once when `commit_every` is 1), and `commit()`/`close()` commit the rest.
@@ -66,7 +57,8 @@ class Archive:
     def __init__(self, path: str | Path, commit_every: int = 1) -> None:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite_utils.Database(path)
+        db = sqlite_utils.Database(path)
+        super().__init__(db)
         # WAL lets readers (search, export, Datasette) work while a crawl writes.
         self.db.enable_wal()
         self.db.execute("PRAGMA synchronous=NORMAL")
@@ -78,11 +70,6 @@ class Archive:
         self.pending = 0
         self.pending_ids: set[str] = set()  # saved, not yet committed
         self.on_commit: list[Callable[[], None]] = []
-        self.articles = self.db.table(ARTICLES)
-        self.revisions = self.db.table(REVISIONS)
-        self.clusters = self.db.table(CLUSTERS)
-        self.runs = self.db.table(RUNS)
-        self.captures = self.db.table(CAPTURES)
         self.dedup_keys = self.db.table(DEDUP_KEYS)
         migrate(self.db)
         self.near = NearIndex(self.db, ARTICLES)
@@ -93,8 +80,6 @@ class Archive:
         updates = ", ".join(f"[{c}] = excluded.[{c}]" for c in _COLUMNS if c != "id")
         self._upsert_sql = (f"insert into {ARTICLES} ({names}) values ({', '.join('?' * len(_COLUMNS))}) "
                             f"on conflict(id) do update set {updates}")
-        # Rows read for the item in hand: dedup and store both look at the stored article.
-        self._rows: OrderedDict[str, dict[str, Any] | None] = OrderedDict()
 
     def commit(self) -> None:
         """Commit the articles saved so far, then run the on_commit callbacks."""
@@ -110,22 +95,12 @@ class Archive:
         self.commit()
         self.db.close()
 
-    # --- reading ---------------------------------------------------------------------------
-    def get(self, article_id: str) -> dict[str, Any] | None:
-        if article_id in self._rows:
-            return self._rows[article_id]
-        cursor = self.db.conn.execute(f"select * from {ARTICLES} where id = ?", [article_id])
-        found = cursor.fetchone()
-        row = None
-        if found is not None:
-            row = dict(zip((d[0] for d in cursor.description), found, strict=True))
-            for name in INTERNAL_COLUMNS:
-                row.pop(name, None)
-            for name in JSON_FIELDS:
-                row[name] = json.loads(row.get(name) or _EMPTY_JSON[name])
-        self._remember(article_id, row)
-        return row
+    @property
+    def in_transaction(self) -> bool:
+        """Whether writes wait for a commit (articles, captures or the run's row)."""
+        return self.db.conn.in_transaction
 
+    # --- reading for deduplication -----------------------------------------------------------
     def id_with_url(self, url: str, other_than: str) -> str | None:
         """Another article archived under the same canonical URL."""
         found = self.db.conn.execute(f"select id from {ARTICLES} where url_key = ? and id != ? limit 1",
@@ -149,9 +124,6 @@ class Archive:
         order = {i: n for n, i in enumerate(ids)}
         return sorted((dict(zip(("id", "body_text", "title", "cluster_id"), r, strict=True)) for r in rows),
                       key=lambda r: order[r["id"]])
-
-    def count(self) -> int:
-        return self.articles.count
 
     # --- writing ---------------------------------------------------------------------------
     def upsert(self, record: dict[str, Any]) -> UpsertResult:
@@ -247,11 +219,20 @@ class Archive:
         self.db.conn.execute(f"update {CLUSTERS} set size = size - 1 where cluster_id = ?", [cluster_id])
         self.db.conn.execute(f"delete from {CLUSTERS} where cluster_id = ? and size <= 0", [cluster_id])
 
-    def _remember(self, article_id: str, row: dict[str, Any] | None) -> None:
-        self._rows[article_id] = row
-        self._rows.move_to_end(article_id)
-        while len(self._rows) > _CACHE_SIZE:
-            self._rows.popitem(last=False)
+    # --- captures and runs -----------------------------------------------------------------
+    def store_capture(self, url: str, kind: str, fetched_at: str, status: int, body: bytes,
+                      content_type: str | None, etag: str | None, last_modified: str | None) -> tuple[str, bool]:
+        """Keep a response: ("new" | "seen", whether the URL was never captured before)."""
+        sha1 = hashlib.sha1(body).hexdigest()
+        return captures.store(self.db.conn, url, kind, fetched_at, status, sha1, body, content_type, etag,
+                              last_modified)
+
+    def start_run(self, spider: str, started_at: str, arguments: dict[str, Any]) -> int:
+        """A row in `runs` for a crawl that starts (outcome "running"); returns its id."""
+        return runs.start(self.db.conn, spider, started_at, arguments)
+
+    def finish_run(self, run_id: int, finished_at: str, stats: dict[str, Any], outcome: str) -> None:
+        runs.finish(self.db.conn, run_id, finished_at, stats, outcome)
 
 
 def unchanged(record: dict[str, Any], stored: dict[str, Any]) -> bool:

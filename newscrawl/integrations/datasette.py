@@ -9,14 +9,12 @@ articles of a media, a cluster's members, an article's revisions.
 
 from __future__ import annotations
 
-import sqlite3
-from functools import lru_cache
 from typing import Any
 
 from datasette import hookimpl
 
-from newscrawl.items import Article
-from newscrawl.schema import (
+from newscrawl.archive.queries import CANNED
+from newscrawl.archive.schema import (
     ARTICLES,
     ARTICLES_FTS,
     ARTICLES_GRAMS,
@@ -24,35 +22,17 @@ from newscrawl.schema import (
     CLUSTERS,
     REVISIONS,
     RUNS,
-    VERSION,
+    is_archive,
 )
+from newscrawl.items import Article
 
-QUERIES: dict[str, dict[str, Any]] = {
-    "search": {
-        "title": "Search titles and texts (any length: 茅台, 央行, 北向资金)",
-        "sql": f"""select a.published_at, a.media, a.title, a.url, a.id, a.cluster_id from {ARTICLES} a
-where a.rowid in (select rowid from {ARTICLES_FTS} where length(:q) >= 3
-                    and {ARTICLES_FTS} match '"' || replace(:q, '"', '""') || '"')
-   or a.rowid in (select rowid from {ARTICLES_GRAMS} where length(:q) between 1 and 2
-                    and {ARTICLES_GRAMS} match '"' || substr(:q, 1, 1) || ' ' || substr(:q, 2, 1) || '"')
-order by a.published_at desc limit 200""",
-    },
-    "latest_by_media": {
-        "title": "Latest articles of a media",
-        "sql": f"select published_at, title, url, id, cluster_id from {ARTICLES} where media = :media "
-               "order by published_at desc limit 100",
-    },
-    "cluster_members": {
-        "title": "A story's articles (its cluster)",
-        "sql": f"select published_at, media, title, url, id, duplicate_of from {ARTICLES} "
-               "where cluster_id = :cluster_id order by published_at",
-    },
-    "article_revisions": {
-        "title": "An article's earlier versions",
-        "sql": f"select revision, fetched_at, content_hash, title, body_text from {REVISIONS} "
-               "where id = :id order by revision",
-    },
+_TITLES = {
+    "search": "Search titles and texts (any length: 茅台, 央行, 北向资金)",
+    "latest_by_media": "Latest articles of a media",
+    "cluster_members": "A story's articles (its cluster)",
+    "article_revisions": "An article's earlier versions",
 }
+QUERIES: dict[str, dict[str, Any]] = {name: {"title": _TITLES[name], "sql": sql} for name, sql in CANNED.items()}
 
 TABLES: dict[str, dict[str, Any]] = {
     ARTICLES: {
@@ -75,18 +55,6 @@ TABLES: dict[str, dict[str, Any]] = {
     "dedup_keys": {"hidden": True},
     "meta": {"hidden": True},
 }
-
-
-@lru_cache(maxsize=64)
-def is_archive(path: str) -> bool:
-    """Whether the SQLite file at `path` has newscrawl's schema (read-only look)."""
-    try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-            version = conn.execute("pragma user_version").fetchone()[0]
-            tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
-    except sqlite3.Error:
-        return False
-    return version >= VERSION and {ARTICLES, CAPTURES, RUNS} <= tables
 
 
 @hookimpl

@@ -28,7 +28,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from newscrawl.archive import Archive
-from newscrawl.captures import response_from_capture
+from newscrawl.crawling import archive_for
+from newscrawl.crawling.captures import response_from_capture
 from newscrawl.parsing.urls import (
     PageKind,
     article_id_from_url,
@@ -36,9 +37,7 @@ from newscrawl.parsing.urls import (
     category_pages_for,
     classify_url,
 )
-from newscrawl.pipelines import archive_for
 from newscrawl.pipelines.validate import seen
-from newscrawl.schema import ARTICLES, CAPTURES, RUNS
 from newscrawl.spiders import read_url_args
 
 # Pages asked conditionally: listings, and post pages still requested (not archived: a page
@@ -82,8 +81,7 @@ class IncrementalSpiderMiddleware:
         base = (getattr(spider, "start_urls", None) or [None])[0]
         if request_for is None or base is None:
             return
-        rows = self.archive.db.conn.execute(f"select distinct category from {ARTICLES} where category is not null")
-        slugs = sorted({page for (category,) in rows for page in category_pages_for(category)})
+        slugs = sorted({page for category in self.archive.categories() for page in category_pages_for(category)})
         for slug in slugs:
             request = request_for(category_page_url(slug, base))
             if request is not None:
@@ -92,9 +90,7 @@ class IncrementalSpiderMiddleware:
         share_request = getattr(spider, "share_request", None)
         if share_request is None or not getattr(spider, "follow_share", False):
             return
-        missing = self.archive.db.conn.execute(
-            f"select id from {ARTICLES} where share_url is not null and source_body_text is null").fetchall()
-        for (article_id,) in missing:
+        for article_id in self.archive.missing_share_ids():
             if self.refresh is None or article_id in self.refresh:
                 continue  # its post page is fetched again anyway
             record = self.archive.get(article_id)
@@ -119,8 +115,7 @@ class IncrementalSpiderMiddleware:
         article_id = article_id_from_url(request.url)
         if article_id is None:
             return True
-        row = self.archive.db.conn.execute(f"select url, published_at from {ARTICLES} where id = ?",
-                                           [article_id]).fetchone()
+        row = self.archive.archived_post(article_id)
         # Not archived, or archived from its share link alone (the share spider): the page is
         # new — unless a finished run already read it and dropped it (a broken page).
         if row is None or classify_url(row[0] or "") is not PageKind.POST:
@@ -140,9 +135,7 @@ class IncrementalSpiderMiddleware:
         """Whether a run that finished fetched this page (so it read it to the end) — the page
         gave no article then. A page captured by a run that was killed does not count: its
         article may simply not have been saved yet."""
-        return self.archive.db.conn.execute(
-            f"select 1 from {CAPTURES} c join {RUNS} r on c.last_seen_at between r.started_at and r.finished_at "
-            "where c.url = ? and c.status between 200 and 299 and r.outcome = 'finished' limit 1", [url]).fetchone() is not None
+        return self.archive.read_by_finished_run(url)
 
 
 class ConditionalGetMiddleware:
@@ -154,30 +147,23 @@ class ConditionalGetMiddleware:
     def from_crawler(cls, crawler: Crawler) -> ConditionalGetMiddleware:
         return cls(_enabled(crawler), crawler.stats)
 
-    def _last_capture(self, url: str) -> tuple | None:
-        return self.archive.db.conn.execute(
-            f"select fetched_at, etag, last_modified, content_type, body from {CAPTURES} "
-            "where url = ? and status = 200 order by fetched_at desc limit 1", [url]).fetchone()
-
     def process_request(self, request: Request) -> None:
         if classify_url(request.url) not in CONDITIONAL:
             return
-        capture = self._last_capture(request.url)
-        if capture is None or not (capture[1] or capture[2]):
+        capture = self.archive.last_capture(request.url)
+        if capture is None or not (capture.etag or capture.last_modified):
             return
-        if capture[1]:
-            request.headers.setdefault("If-None-Match", capture[1])
-        if capture[2]:
-            request.headers.setdefault("If-Modified-Since", capture[2])
+        if capture.etag:
+            request.headers.setdefault("If-None-Match", capture.etag)
+        if capture.last_modified:
+            request.headers.setdefault("If-Modified-Since", capture.last_modified)
         request.meta[_CONDITIONAL] = True
 
     def process_response(self, request: Request, response: Response) -> Response:
         if response.status != 304 or not request.meta.get(_CONDITIONAL):
             return response
-        capture = self._last_capture(request.url)
+        capture = self.archive.last_capture(request.url)
         if capture is None:
             return response
         self.stats.inc_value("newscrawl/incremental/not_modified")
-        _, etag, last_modified, content_type, body = capture
-        return response_from_capture(request, 200, body, {"Content-Type": content_type, "ETag": etag,
-                                                          "Last-Modified": last_modified})
+        return response_from_capture(request, capture, 200)

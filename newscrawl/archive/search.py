@@ -15,8 +15,8 @@ from typing import Any
 
 import sqlite_utils
 
-from newscrawl.fts import phrase, short_query
-from newscrawl.schema import ARTICLES, ARTICLES_FTS, ARTICLES_GRAMS
+from newscrawl.archive.fts import phrase, short_query
+from newscrawl.archive.schema import ARTICLES, ARTICLES_FTS, ARTICLES_GRAMS
 
 SNIPPET_CHARS = 30
 RANK_WINDOW = 2000

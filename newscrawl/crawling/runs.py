@@ -7,7 +7,6 @@ it died before its first commit), which is what happened.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,9 +15,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from newscrawl.archive import Archive
-from newscrawl.pipelines import archive_for
-from newscrawl.report import _plain
-from newscrawl.schema import RUNS
+from newscrawl.crawling import archive_for
+from newscrawl.crawling.report import _plain
 
 
 class RunsExtension:
@@ -40,17 +38,13 @@ class RunsExtension:
 
     def spider_opened(self, spider: Spider) -> None:
         arguments = {"spider": getattr(spider, "arguments", {}), "settings": self._overrides()}
-        cursor = self.archive.db.conn.execute(
-            f"insert into {RUNS} (spider, started_at, arguments, outcome) values (?, ?, ?, 'running')",
-            [spider.name, _now(), json.dumps(arguments, ensure_ascii=False)])
-        self.run_id = cursor.lastrowid
+        self.run_id = self.archive.start_run(spider.name, _now(), arguments)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.run_id is None:
             return
         stats = {k: _plain(v) for k, v in sorted((self.crawler.stats.get_stats() or {}).items())}
-        self.archive.db.conn.execute(f"update {RUNS} set finished_at = ?, stats = ?, outcome = ? where run_id = ?",
-                                     [_now(), json.dumps(stats, ensure_ascii=False), reason, self.run_id])
+        self.archive.finish_run(self.run_id, _now(), stats, reason)
 
     def _overrides(self) -> dict[str, Any]:
         """Settings given on the command line (-s) or by the spider: what made this run differ."""

@@ -19,9 +19,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
 from newscrawl.archive import Archive
-from newscrawl.pipelines import archive_for
-from newscrawl.quality import Gates, failed_gates, gap, summary
-from newscrawl.schema import RUNS
+from newscrawl.crawling import archive_for
+from newscrawl.crawling.quality import Gates, failed_gates, gap, summary
 
 logger = logging.getLogger(__name__)
 DEFAULT_GATES = Gates()
@@ -85,10 +84,7 @@ class RunReportExtension:
         """The last run that finished with no failed gate (this one is still `running`)."""
         if self.archive is None:
             return None
-        row = self.archive.db.conn.execute(
-            f"select finished_at, stats from {RUNS} where outcome = 'finished' and finished_at is not null "
-            "and json_extract(stats, '$.\"newscrawl/quality/failed\"') is null order by run_id desc limit 1").fetchone()
-        return {"finished_at": row[0], "stats": json.loads(row[1] or "{}")} if row else None
+        return self.archive.previous_good_run()
 
 
 def _plain(value: Any) -> Any:

@@ -1,13 +1,13 @@
 """The near-duplicate index inside the archive: key → article ids, in table `dedup_keys`.
 
-Each article has a dozen keys (dedup.index_keys: MinHash LSH bands, figure clauses). They are
+Each article has a dozen keys (similarity.index_keys: MinHash LSH bands, figure clauses). They are
 random 64-bit numbers, so every insert lands on a random page of the index: the table is
 `WITHOUT ROWID` (one B-tree, keyed by (key, id)) and has no other index — an article's old
 keys, to remove on a revision, are recomputed from its stored text. A key that more than
 HOT_KEY articles share is boilerplate (a stock phrase): it finds no story, so lookups skip
 it, reading at most HOT_KEY + 1 ids per key whatever the archive's size.
 
-The keys depend on dedup.SCHEME; an archive indexed under another scheme (or by an older
+The keys depend on similarity.SCHEME; an archive indexed under another scheme (or by an older
 newscrawl) has its index rebuilt from the stored texts when it is opened.
 """
 
@@ -19,7 +19,7 @@ from collections.abc import Iterable
 
 import sqlite_utils
 
-from newscrawl.dedup import SCHEME, index_keys, normalize
+from newscrawl.processing.similarity import SCHEME, index_keys, normalize
 
 DEDUP_KEYS, META = "dedup_keys", "meta"
 HOT_KEY = 50

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from newscrawl.cleaning import SOURCE_LINE
 from newscrawl.parsing.urls import is_site_url
+from newscrawl.processing.cleaning import SOURCE_LINE
 
 SHARE_FIELDS = ("source_title", "source_published_at", "source_media", "source_body_html", "source_body_text")
 MAIN_FIELDS = ("title", "published_at", "media", "body_html", "body_text")

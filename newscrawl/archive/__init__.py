@@ -1,0 +1,14 @@
+"""The archive: the only place that knows the SQLite layout.
+
+- writer.Archive: the one writer of a crawl (articles, revisions, clusters, captures, runs,
+  both full-text indexes and the near-duplicate keys), in grouped transactions;
+- reader.ArchiveReader: every read, by name (articles, search, captures, runs, releases);
+- schema (tables, migrations), fts and search (Chinese full-text search), nearindex (the
+  near-duplicate key index), captures, runs and releases (their tables' SQL), queries
+  (Datasette's canned queries).
+"""
+
+from newscrawl.archive.reader import ArchiveReader
+from newscrawl.archive.writer import Archive, UpsertResult, unchanged, url_key
+
+__all__ = ["Archive", "ArchiveReader", "UpsertResult", "unchanged", "url_key"]

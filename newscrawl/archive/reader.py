@@ -1,0 +1,145 @@
+"""Reading the archive: articles, search, captures, runs and release rows, by name.
+
+ArchiveReader holds every read; the writer (writer.Archive) is a reader that also writes.
+Components and commands ask for what they need by method; only this package knows the SQL.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlite_utils
+
+from newscrawl.archive import captures, releases, runs
+from newscrawl.archive.captures import Capture
+from newscrawl.archive.schema import ARTICLES, CAPTURES, CLUSTERS, INTERNAL_COLUMNS, REVISIONS, RUNS, version
+from newscrawl.archive.search import Hit, search
+from newscrawl.items import JSON_FIELDS, Article
+
+_EMPTY_JSON = {name: json.dumps(getattr(Article(), name)) for name in JSON_FIELDS}
+_CACHE_SIZE = 1024
+
+
+class ArchiveReader:
+    """An open archive database, read through named methods."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        self.articles = db.table(ARTICLES)
+        self.revisions = db.table(REVISIONS)
+        self.clusters = db.table(CLUSTERS)
+        self.runs = db.table(RUNS)
+        self.captures = db.table(CAPTURES)
+        # Rows read for the item in hand: dedup and store both look at the stored article.
+        self._rows: OrderedDict[str, dict[str, Any] | None] = OrderedDict()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def schema_version(self) -> int:
+        return version(self.db)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One read transaction: everything read inside sees the same committed state."""
+        conn = self.db.conn
+        conn.execute("begin")
+        try:
+            yield
+        finally:
+            if conn.in_transaction:
+                conn.execute("commit")
+
+    # --- articles --------------------------------------------------------------------------
+    def get(self, article_id: str) -> dict[str, Any] | None:
+        if article_id in self._rows:
+            return self._rows[article_id]
+        cursor = self.db.conn.execute(f"select * from {ARTICLES} where id = ?", [article_id])
+        found = cursor.fetchone()
+        row = None
+        if found is not None:
+            row = dict(zip((d[0] for d in cursor.description), found, strict=True))
+            for name in INTERNAL_COLUMNS:
+                row.pop(name, None)
+            for name in JSON_FIELDS:
+                row[name] = json.loads(row.get(name) or _EMPTY_JSON[name])
+        self._remember(article_id, row)
+        return row
+
+    def _remember(self, article_id: str, row: dict[str, Any] | None) -> None:
+        self._rows[article_id] = row
+        self._rows.move_to_end(article_id)
+        while len(self._rows) > _CACHE_SIZE:
+            self._rows.popitem(last=False)
+
+    def count(self) -> int:
+        return self.articles.count
+
+    def cluster_count(self) -> int:
+        return self.clusters.count
+
+    def archived_post(self, article_id: str) -> tuple[str | None, str | None] | None:
+        """(url, published_at) of an archived article, or None."""
+        row = self.db.conn.execute(f"select url, published_at from {ARTICLES} where id = ?", [article_id]).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def categories(self) -> list[str]:
+        """Every category slug of an archived article."""
+        rows = self.db.conn.execute(f"select distinct category from {ARTICLES} where category is not null")
+        return [category for (category,) in rows]
+
+    def missing_share_ids(self) -> list[str]:
+        """Articles with a share link whose answer never gave a source text."""
+        rows = self.db.conn.execute(f"select id from {ARTICLES} where share_url is not null and source_body_text is null")
+        return [article_id for (article_id,) in rows]
+
+    def search(self, query: str, since: str | None = None, until: str | None = None, category: str | None = None,
+               media: str | None = None, limit: int | None = 20) -> list[Hit]:
+        """Articles whose title or body text contains `query`, best first (search.py)."""
+        return search(self.db, query, since, until, category, media, limit)
+
+    # --- revisions -------------------------------------------------------------------------
+    def revision_mark(self) -> int:
+        """A mark of the revisions so far, for revised_since()."""
+        return int(self.db.conn.execute(f"select coalesce(max(rowid), 0) from {REVISIONS}").fetchone()[0])
+
+    def revised_since(self, mark: int) -> list[tuple[str, str | None]]:
+        """(id, title) of the articles revised after `mark`."""
+        return self.db.conn.execute(
+            f"select distinct r.id, a.title from {REVISIONS} r left join {ARTICLES} a on a.id = r.id "
+            "where r.rowid > ? order by r.id", [mark]).fetchall()
+
+    # --- captures --------------------------------------------------------------------------
+    def last_capture(self, url: str) -> Capture | None:
+        """The newest good (200) capture of `url`."""
+        return captures.last_good(self.db.conn, url)
+
+    def replay_capture(self, url: str) -> Capture | None:
+        return captures.for_replay(self.db.conn, url)
+
+    def captured_urls(self, kind: str) -> list[str]:
+        return captures.urls(self.db.conn, kind)
+
+    def read_by_finished_run(self, url: str) -> bool:
+        return captures.read_by_finished_run(self.db.conn, url)
+
+    def capture_count(self) -> int:
+        return captures.count(self.db.conn)
+
+    # --- runs ------------------------------------------------------------------------------
+    def previous_good_run(self) -> dict[str, Any] | None:
+        return runs.previous_good(self.db.conn)
+
+    def run_window(self) -> tuple[int, str | None, str | None]:
+        return runs.window(self.db.conn)
+
+    # --- releases --------------------------------------------------------------------------
+    def release_rows(self, selection: releases.Selection, fields: tuple[str, ...], with_fields: bool) -> releases.Rows:
+        return releases.rows(self.db.conn, selection, fields, with_fields)
+
+    def write_counter(self) -> int:
+        return releases.seq(self.db.conn)

@@ -1,0 +1,1 @@
+"""newscrawl inside other tools: the Datasette plugin."""
