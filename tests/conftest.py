@@ -1,7 +1,13 @@
-"""Shared fixtures: hand-written pages (tests/pages/), a running mirror proxy, a small site."""
+"""Shared fixtures and helpers: hand-written pages (tests/pages/), a running mirror proxy, a
+small site, backends that change the generated site (slow posts, replaced share answers),
+archives compared across crawl orders, free ports."""
 
 from __future__ import annotations
 
+import socket
+import sqlite3
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -9,7 +15,7 @@ import pytest
 
 from newscrawl.mirror.faults import Faults
 from newscrawl.mirror.generator import GeneratedSite
-from newscrawl.mirror.http import Backend
+from newscrawl.mirror.http import Backend, MirrorResponse
 from newscrawl.mirror.proxy import MirrorProxy
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "finews"
@@ -62,3 +68,65 @@ def real_sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     proxy.stop()
     assert result.report["finish_reason"] == "finished", result.log[-2000:]
     return out / "newscrawl.db"
+
+
+class SlowSite:
+    """The generated site, each post page answered after a pause: a crawl long enough to kill.
+    `posts_served` counts the post pages answered so far."""
+
+    def __init__(self, site: GeneratedSite, delay: float) -> None:
+        self.site, self.delay = site, delay
+        self.posts_served = 0
+        self._lock = threading.Lock()
+
+    def site_page(self, path: str) -> MirrorResponse:
+        response = self.site.site_page(path)
+        is_post = path.endswith(".html") and "/category/" not in path
+        response.delay = self.delay if is_post else 0.0
+        if is_post:
+            with self._lock:
+                self.posts_served += 1
+        return response
+
+    def share_answer(self, share_id: str) -> MirrorResponse:
+        return self.site.share_answer(share_id)
+
+    def wait_for_posts(self, count: int, timeout: float = 60.0) -> None:
+        """Until `count` post pages were served: the crawl is under way, not starting up."""
+        deadline = time.monotonic() + timeout
+        while self.posts_served < count:
+            assert time.monotonic() < deadline, f"only {self.posts_served} post pages served in {timeout} s"
+            time.sleep(0.05)
+
+
+class ShareOverride:
+    """The generated site, with some share answers replaced (`answers`: share_id -> response)."""
+
+    def __init__(self, site: GeneratedSite, answers: dict[str, MirrorResponse]) -> None:
+        self.site, self.answers = site, answers
+
+    def site_page(self, path: str) -> MirrorResponse:
+        return self.site.site_page(path)
+
+    def share_answer(self, share_id: str) -> MirrorResponse:
+        return self.answers.get(share_id) or self.site.share_answer(share_id)
+
+
+def comparable_articles(db: Path, listed_twice: set[str]) -> dict[str, dict]:
+    """Rows as comparable across crawl orders (see test_reparse): no fetch time or write counter,
+    no cluster representative, and no listing fields for an article listed under two categories.
+    Checks the archive's integrity on the way."""
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+        rows = {r["id"]: dict(r) for r in conn.execute("select * from articles")}
+    skip = {"fetched_at", "seq", "cluster_id", "duplicate_of"}
+    listing = {"url", "url_key", "category", "media", "tags"}
+    return {i: {k: v for k, v in r.items() if k not in skip and (i not in listed_twice or k not in listing)}
+            for i, r in rows.items()}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -13,7 +13,7 @@ from newscrawl.archive import Archive
 from newscrawl.archive.search import search
 from newscrawl.mirror.generator import GeneratedSite
 from newscrawl.mirror.runner import PROJECT_DIR, crawl_command
-from tests.test_group_commit import _Slow
+from tests.conftest import SlowSite
 
 
 def _consistent_snapshot(db: Path) -> tuple[int, int, int, int]:
@@ -30,7 +30,7 @@ def _consistent_snapshot(db: Path) -> tuple[int, int, int, int]:
 
 
 def test_search_and_reads_during_a_crawl(serve, small_site: GeneratedSite, tmp_path: Path) -> None:
-    slow = serve(_Slow(small_site, delay=0.03))
+    slow = serve(SlowSite(small_site, delay=0.03))
     db = tmp_path / "newscrawl.db"
     Archive(db).close()  # the schema exists before the first reader comes
     cmd, env = crawl_command(slow.url, tmp_path, settings={

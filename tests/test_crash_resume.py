@@ -5,33 +5,19 @@ from __future__ import annotations
 import json
 import random
 import signal
-import sqlite3
 import subprocess
 import time
 from pathlib import Path
 
 from newscrawl.mirror.generator import GeneratedSite
 from newscrawl.mirror.runner import PROJECT_DIR, crawl_command, crawl_through_mirror
-from tests.test_group_commit import _Slow
+from tests.conftest import SlowSite, comparable_articles
 
 SETTINGS = {"NEWSCRAWL_COMMIT_EVERY": "4", "NEWSCRAWL_COMMIT_SECONDS": "0.2", "CONCURRENT_REQUESTS": "2"}
 
 
-def _articles(db: Path, listed_twice: set[str]) -> dict[str, dict]:
-    """Rows as comparable across crawl orders (see test_reparse): no fetch time or write counter,
-    no cluster representative, and no listing fields for an article listed under two categories."""
-    with sqlite3.connect(db) as conn:
-        conn.row_factory = sqlite3.Row
-        assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
-        rows = {r["id"]: dict(r) for r in conn.execute("select * from articles")}
-    skip = {"fetched_at", "seq", "cluster_id", "duplicate_of"}
-    listing = {"url", "url_key", "category", "media", "tags"}
-    return {i: {k: v for k, v in r.items() if k not in skip and (i not in listed_twice or k not in listing)}
-            for i, r in rows.items()}
-
-
 def test_five_kills_and_reruns_end_with_the_uninterrupted_archive(serve, small_site: GeneratedSite, tmp_path: Path) -> None:
-    slow = serve(_Slow(small_site, delay=0.08))
+    slow = serve(SlowSite(small_site, delay=0.08))
     rng = random.Random(29)
     killed_at = []
     for _ in range(5):
@@ -46,17 +32,18 @@ def test_five_kills_and_reruns_end_with_the_uninterrupted_archive(serve, small_s
     assert final.report["finish_reason"] == "finished"
     assert crawl_through_mirror(serve(small_site).url, tmp_path / "whole").report["finish_reason"] == "finished"
     twice = set(small_site.dedup_cases["second_category"])
-    assert _articles(tmp_path / "killed" / "newscrawl.db", twice) == _articles(tmp_path / "whole" / "newscrawl.db", twice)
+    assert comparable_articles(tmp_path / "killed" / "newscrawl.db", twice) == comparable_articles(tmp_path / "whole" / "newscrawl.db", twice)
     lines = [json.loads(line) for line in (tmp_path / "killed" / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(lines) == len({r["id"] for r in lines}) == 120
 
 
 def test_a_paused_crawl_resumes_from_its_jobdir(serve, small_site: GeneratedSite, tmp_path: Path) -> None:
-    slow = serve(_Slow(small_site, delay=0.08))
+    slow_site = SlowSite(small_site, delay=0.08)
+    slow = serve(slow_site)
     settings = {**SETTINGS, "JOBDIR": str(tmp_path / "job")}
     cmd, env = crawl_command(slow.url, tmp_path, settings=settings)
     crawl = subprocess.Popen(cmd, env=env, cwd=PROJECT_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(2.5)
+    slow_site.wait_for_posts(20)  # under way, not starting up
     crawl.send_signal(signal.SIGINT)  # Ctrl-C: Scrapy stops gracefully and keeps its queue in JOBDIR
     assert crawl.wait(60) == 3  # not a complete run: the report says so, cron would alert
     paused = json.loads((tmp_path / "last-run.json").read_text(encoding="utf-8"))

@@ -9,7 +9,7 @@ from newscrawl.crawling.politeness import retry_after
 from newscrawl.mirror.faults import KINDS, Faults
 from newscrawl.mirror.generator import GeneratedSite
 from newscrawl.mirror.runner import crawl_through_mirror
-from tests.test_crash_resume import _articles
+from tests.conftest import comparable_articles
 
 
 def test_fault_draws_are_reproducible_and_at_the_rate() -> None:
@@ -37,5 +37,5 @@ def test_every_article_is_archived_through_15_percent_faults(serve, small_site: 
     clean = crawl_through_mirror(serve(small_site).url, tmp_path / "clean")
     twice = set(small_site.dedup_cases["second_category"])
     # … and the archive is the one a crawl of the healthy site makes.
-    assert _articles(tmp_path / "faulty" / "newscrawl.db", twice) == _articles(tmp_path / "clean" / "newscrawl.db", twice)
+    assert comparable_articles(tmp_path / "faulty" / "newscrawl.db", twice) == comparable_articles(tmp_path / "clean" / "newscrawl.db", twice)
     assert result.returncode == clean.returncode == 0

@@ -12,23 +12,8 @@ from pathlib import Path
 
 from newscrawl.archive import Archive
 from newscrawl.mirror.generator import GeneratedSite
-from newscrawl.mirror.http import MirrorResponse
 from newscrawl.mirror.runner import PROJECT_DIR, crawl_command, crawl_through_mirror
-
-
-class _Slow:
-    """The generated site, each post page answered after a pause: a crawl long enough to kill."""
-
-    def __init__(self, site: GeneratedSite, delay: float) -> None:
-        self.site, self.delay = site, delay
-
-    def site_page(self, path: str) -> MirrorResponse:
-        response = self.site.site_page(path)
-        response.delay = self.delay if path.endswith(".html") and "/category/" not in path else 0.0
-        return response
-
-    def share_answer(self, share_id: str) -> MirrorResponse:
-        return self.site.share_answer(share_id)
+from tests.conftest import SlowSite
 
 
 def _ids(jsonl: Path) -> list[str]:
@@ -54,7 +39,7 @@ def test_small_groups_archive_and_export_every_article_once(serve, small_site: G
 def test_a_killed_crawl_keeps_its_committed_groups_and_the_rerun_writes_each_line_once(
     serve, small_site: GeneratedSite, tmp_path: Path
 ) -> None:
-    slow = serve(_Slow(small_site, delay=0.05))
+    slow = serve(SlowSite(small_site, delay=0.05))
     cmd, env = crawl_command(slow.url, tmp_path, settings={
         "NEWSCRAWL_COMMIT_EVERY": "5", "NEWSCRAWL_COMMIT_SECONDS": "0.2", "CONCURRENT_REQUESTS": "2"})
     crawl = subprocess.Popen(cmd, env=env, cwd=PROJECT_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -10,7 +10,7 @@ from newscrawl.mirror.generator import GeneratedSite
 from newscrawl.mirror.http import MirrorResponse
 from newscrawl.mirror.runner import crawl_through_mirror
 from newscrawl.parsing.urls import PageKind, article_id_from_url, classify_url
-from tests.test_share_links import _ShareOverride
+from tests.conftest import ShareOverride
 
 
 def _post_ids(requests: list, since: int = 0, status: int = 200) -> list[str]:
@@ -56,7 +56,7 @@ def test_a_failed_share_answer_is_asked_again_without_its_page(serve, small_site
     article = next(a for a in small_site.articles
                    if a.share_id and not a.planted and not a.alias_of and not a.share_case)
     down = {article.share_id: MirrorResponse.html("busy", 503)}
-    crawl_through_mirror(serve(_ShareOverride(small_site, down)).url, tmp_path, settings={"RETRY_TIMES": "0"})
+    crawl_through_mirror(serve(ShareOverride(small_site, down)).url, tmp_path, settings={"RETRY_TIMES": "0"})
     assert Archive(tmp_path / "newscrawl.db").get(article.id)["source_title"] is None
     proxy = serve(small_site)
     result = crawl_through_mirror(proxy.url, tmp_path)

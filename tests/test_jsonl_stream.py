@@ -13,7 +13,7 @@ from newscrawl.export.jsonl import FIELD_ORDER, append, line, partition_path, re
 from newscrawl.items import Article
 from newscrawl.mirror.generator import GeneratedSite
 from newscrawl.mirror.runner import PROJECT_DIR, crawl_command, crawl_through_mirror
-from tests.test_group_commit import _Slow
+from tests.conftest import SlowSite
 
 
 def _lines(path: Path) -> list[dict]:
@@ -51,7 +51,7 @@ def test_kill_9_during_a_daily_gzip_crawl_leaves_every_file_readable(
 ) -> None:
     settings = {"NEWSCRAWL_JSONL_DAILY": "True", "NEWSCRAWL_JSONL_GZIP": "True",
                 "NEWSCRAWL_COMMIT_EVERY": "3", "NEWSCRAWL_COMMIT_SECONDS": "0.1", "CONCURRENT_REQUESTS": "2"}
-    cmd, env = crawl_command(serve(_Slow(small_site, delay=0.05)).url, tmp_path, settings=settings)
+    cmd, env = crawl_command(serve(SlowSite(small_site, delay=0.05)).url, tmp_path, settings=settings)
     crawl = subprocess.Popen(cmd, env=env, cwd=PROJECT_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while sum(len(_lines(p)) for p in tmp_path.glob("articles-*.jsonl.gz")) < 15 and time.monotonic() < deadline:

@@ -17,7 +17,7 @@ from newscrawl.archive import Archive
 from newscrawl.mirror import MIRROR_CRAWL_SETTINGS
 from newscrawl.mirror.generator import GeneratedSite
 from newscrawl.mirror.runner import PROJECT_DIR
-from tests.test_datasette import _free_port
+from tests.conftest import free_port
 
 BIN = Path(sys.executable).parent
 
@@ -43,7 +43,7 @@ def _api(base: str, path: str, data: dict | list | None = None, files: dict[str,
 
 def test_scrapyd_schedules_the_spider_and_the_archive_fills(serve, small_site: GeneratedSite, tmp_path: Path) -> None:
     proxy = serve(small_site)
-    port = _free_port()
+    port = free_port()
     (tmp_path / "scrapyd.conf").write_text(
         f"[scrapyd]\nbind_address = 127.0.0.1\nhttp_port = {port}\neggs_dir = {tmp_path}/eggs\n"
         f"logs_dir = {tmp_path}/logs\nitems_dir =\ndbs_dir = {tmp_path}/dbs\npoll_interval = 0.2\n")

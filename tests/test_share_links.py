@@ -11,19 +11,7 @@ from newscrawl.mirror.http import MirrorResponse
 from newscrawl.mirror.runner import crawl_through_mirror
 from newscrawl.mirror.shareanswers import CASE_STATS
 from newscrawl.parsing.urls import SHARE_HOSTS, SITE_HOSTS
-
-
-class _ShareOverride:
-    """The generated site, with some share answers replaced (`answers`: share_id -> response)."""
-
-    def __init__(self, site: GeneratedSite, answers: dict[str, MirrorResponse]) -> None:
-        self.site, self.answers = site, answers
-
-    def site_page(self, path: str) -> MirrorResponse:
-        return self.site.site_page(path)
-
-    def share_answer(self, share_id: str) -> MirrorResponse:
-        return self.answers.get(share_id) or self.site.share_answer(share_id)
+from tests.conftest import ShareOverride
 
 
 def _article(site: GeneratedSite, case: str):
@@ -82,7 +70,7 @@ def test_timeout_keeps_the_post_and_counts_once(serve, small_site, tmp_path: Pat
     article = next(a for a in small_site.articles if not a.share_case and not a.planted)
     slow = MirrorResponse.json({"title": "x"})
     slow.delay = 3
-    proxy = serve(_ShareOverride(small_site, {article.share_id: slow}))
+    proxy = serve(ShareOverride(small_site, {article.share_id: slow}))
     result = crawl_through_mirror(proxy.url, tmp_path, settings={"DOWNLOAD_TIMEOUT": "1", "RETRY_TIMES": "0"})
     assert result.stats["newscrawl/share/timeout"] == 1
     row = Archive(tmp_path / "newscrawl.db").get(article.id)
@@ -93,7 +81,7 @@ def test_timeout_keeps_the_post_and_counts_once(serve, small_site, tmp_path: Pat
 
 def test_next_run_retries_failed_share_fetches(serve, small_site, tmp_path: Path) -> None:
     article = next(a for a in small_site.articles if not a.share_case and not a.planted)
-    broken = serve(_ShareOverride(small_site, {article.share_id: MirrorResponse.html("<h1>502</h1>", 502)}))
+    broken = serve(ShareOverride(small_site, {article.share_id: MirrorResponse.html("<h1>502</h1>", 502)}))
     first = crawl_through_mirror(broken.url, tmp_path, settings={"RETRY_TIMES": "0"})
     assert first.stats["newscrawl/share/http_502"] == 1
     assert Archive(tmp_path / "newscrawl.db").get(article.id)["source_title"] is None
@@ -106,7 +94,7 @@ def test_a_failing_rerun_does_not_erase_source_fields(serve, small_site, tmp_pat
     crawl_through_mirror(serve(small_site).url, tmp_path)
     before = {r["id"]: r for r in Archive(tmp_path / "newscrawl.db").articles.rows}
     down = {a.share_id: MirrorResponse.json({"error": "x"}, 404) for a in small_site.articles}
-    result = crawl_through_mirror(serve(_ShareOverride(small_site, down)).url, tmp_path, spider_args={"refresh": "all"})
+    result = crawl_through_mirror(serve(ShareOverride(small_site, down)).url, tmp_path, spider_args={"refresh": "all"})
     # 120 articles + the one listed twice + 2 planted pages that parse (their titles/dates
     # are missing) - 2 unsafe links.
     assert result.stats["newscrawl/share/http_404"] == 121
@@ -117,7 +105,7 @@ def test_a_failing_rerun_does_not_erase_source_fields(serve, small_site, tmp_pat
 def test_a_redirect_from_the_share_host_is_not_followed(serve, small_site, tmp_path: Path) -> None:
     article = next(a for a in small_site.articles if not a.share_case and not a.planted)
     redirect = MirrorResponse(302, b"", headers={"Location": "http://evil.example.org/steal"})
-    proxy = serve(_ShareOverride(small_site, {article.share_id: redirect}))
+    proxy = serve(ShareOverride(small_site, {article.share_id: redirect}))
     result = crawl_through_mirror(proxy.url, tmp_path)
     assert result.stats["newscrawl/share/http_302"] == 1
     assert {r.host for r in proxy.requests} <= {*SITE_HOSTS, *SHARE_HOSTS}
@@ -127,6 +115,6 @@ def test_a_redirect_from_the_share_host_is_not_followed(serve, small_site, tmp_p
 def test_an_answer_that_breaks_the_parser_costs_only_the_source(serve, small_site, tmp_path: Path) -> None:
     article = next(a for a in small_site.articles if not a.share_case and not a.planted)
     nested = MirrorResponse(200, b"[" * 100_000 + b"]" * 100_000, "application/json")
-    result = crawl_through_mirror(serve(_ShareOverride(small_site, {article.share_id: nested})).url, tmp_path)
+    result = crawl_through_mirror(serve(ShareOverride(small_site, {article.share_id: nested})).url, tmp_path)
     assert result.stats["newscrawl/share/parser_error"] == 1
     assert Archive(tmp_path / "newscrawl.db").get(article.id)["title"] == article.title
