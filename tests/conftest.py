@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import socket
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -130,3 +132,30 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def build_archive(path: Path, articles: int = 40, seed: int = 3) -> Path:
+    """An archive of a generated site's articles written through the Archive API (no crawl)."""
+    from newscrawl.archive import Archive
+
+    archive = Archive(path)
+    for record in GeneratedSite(articles=articles, seed=seed).expected():
+        archive.save({**record, "fetched_at": "2026-11-30T00:00:00+00:00"}, archive.get(record["id"]))
+    archive.close()
+    return path
+
+
+def run_scrapy(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """`scrapy ARGS…` as a user runs it (from the project directory unless `cwd`)."""
+    from newscrawl.mirror.runner import PROJECT_DIR
+
+    return subprocess.run([sys.executable, "-m", "scrapy", *args], capture_output=True, text=True,
+                          cwd=cwd or PROJECT_DIR)
+
+
+def file_state(path: Path) -> tuple[str, int, list[str]]:
+    """What says a file was not touched: its SHA-256, its size, and the files beside it."""
+    import hashlib
+
+    return (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_size,
+            sorted(p.name for p in path.parent.iterdir() if not p.name.startswith(path.name + "-")))

@@ -8,7 +8,8 @@
   (Datasette's canned queries).
 """
 
-from newscrawl.archive.reader import ArchiveReader
+from newscrawl.archive.reader import ArchiveReader, is_archive
+from newscrawl.archive.schema import ArchiveError
 from newscrawl.archive.writer import Archive, UpsertResult, unchanged, url_key
 
-__all__ = ["Archive", "ArchiveReader", "UpsertResult", "unchanged", "url_key"]
+__all__ = ["Archive", "ArchiveError", "ArchiveReader", "UpsertResult", "is_archive", "unchanged", "url_key"]

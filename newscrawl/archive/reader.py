@@ -2,21 +2,40 @@
 
 ArchiveReader holds every read; the writer (writer.Archive) is a reader that also writes.
 Components and commands ask for what they need by method; only this package knows the SQL.
+
+`ArchiveReader.open(path)` (also `Archive.reader(path)`) is the way in for everything that
+only reads — search, export, Datasette, `scrapy show`: the file is opened read-only
+(`mode=ro`), nothing is migrated, created or switched to WAL, so the archive file is
+byte-identical afterwards. A file that is not a newscrawl archive, or one of a schema this
+newscrawl cannot read, is refused with an ArchiveError that says why and what to do.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
 from newscrawl.archive import captures, releases, runs
 from newscrawl.archive.captures import Capture
-from newscrawl.archive.schema import ARTICLES, CAPTURES, CLUSTERS, INTERNAL_COLUMNS, REVISIONS, RUNS, version
+from newscrawl.archive.schema import (
+    ARTICLES,
+    CAPTURES,
+    CLUSTERS,
+    INTERNAL_COLUMNS,
+    REVISIONS,
+    RUNS,
+    ArchiveError,
+    readable_problem,
+    version,
+)
 from newscrawl.archive.search import Hit, search
 from newscrawl.items import JSON_FIELDS, Article
 
@@ -36,6 +55,30 @@ class ArchiveReader:
         self.captures = db.table(CAPTURES)
         # Rows read for the item in hand: dedup and store both look at the stored article.
         self._rows: OrderedDict[str, dict[str, Any] | None] = OrderedDict()
+
+    @classmethod
+    def open(cls, path: str | Path) -> ArchiveReader:
+        """The archive at `path`, read-only; ArchiveError if it is none this newscrawl can read."""
+        path = Path(path)
+        if not path.exists():
+            raise ArchiveError(f"no archive at {path}")
+        if not path.is_file():
+            raise ArchiveError(f"{path} is not a file, not an archive")
+        try:
+            conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+        except sqlite3.Error as exc:
+            raise ArchiveError(f"cannot open {path}: {exc}") from None
+        try:
+            # A reader waits for a writer's commit instead of failing "database is locked".
+            conn.execute("pragma busy_timeout=30000")
+            problem = readable_problem(conn, path)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise ArchiveError(f"{path} is not an SQLite database ({exc})") from None
+        if problem:
+            conn.close()
+            raise ArchiveError(problem)
+        return cls(sqlite_utils.Database(conn))
 
     def close(self) -> None:
         self.db.close()
@@ -143,3 +186,13 @@ class ArchiveReader:
 
     def write_counter(self) -> int:
         return releases.seq(self.db.conn)
+
+
+@lru_cache(maxsize=64)
+def is_archive(path: str) -> bool:
+    """Whether the file at `path` is an archive a reader can read (a read-only look)."""
+    try:
+        ArchiveReader.open(path).close()
+    except ArchiveError:
+        return False
+    return True

@@ -21,7 +21,6 @@ through sqlite-utils except what it cannot declare (the contentless FTS5 table).
 from __future__ import annotations
 
 import sqlite3
-from functools import lru_cache
 
 import sqlite_utils
 
@@ -139,13 +138,41 @@ def _v4(db: sqlite_utils.Database) -> None:
     _grams_index(db)
 
 
-@lru_cache(maxsize=64)
-def is_archive(path: str) -> bool:
-    """Whether the SQLite file at `path` has newscrawl's schema (read-only look)."""
-    try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-            found = conn.execute("pragma user_version").fetchone()[0]
-            tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
-    except sqlite3.Error:
-        return False
-    return found >= VERSION and {ARTICLES, CAPTURES, RUNS} <= tables
+class ArchiveError(Exception):
+    """The file is no archive this newscrawl can use; the message says why and what to do."""
+
+
+# Readers need what version 4 has (both full-text indexes in today's format, `seq`, the
+# captures' validators); later versions only add, so they read older archives from 4 on.
+MIN_READABLE = 4
+# Tables every archive since versioning has; a file without them is not a newscrawl archive.
+_CORE = (ARTICLES, REVISIONS, CLUSTERS, RUNS, CAPTURES)
+
+
+def readable_problem(conn: sqlite3.Connection, path: object) -> str | None:
+    """Why a reader cannot read the database on `conn` (None: it can). Reads only."""
+    found = int(conn.execute("pragma user_version").fetchone()[0])
+    tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+    if ARTICLES not in tables:
+        return f"{path} is not a newscrawl archive (it has no `{ARTICLES}` table)"
+    if found > VERSION:
+        return (f"{path} was made by a newer newscrawl (schema version {found}; this one reads up to {VERSION}): "
+                "upgrade newscrawl")
+    missing = [t for t in _CORE if t not in tables]
+    if found < MIN_READABLE or missing:
+        return (f"{path} has an older archive schema (version {found}; this newscrawl reads {MIN_READABLE} "
+                f"to {VERSION}): upgrade it with `scrapy migrate --db {path}` (a crawl into it does too)")
+    return None
+
+
+def foreign_problem(conn: sqlite3.Connection, path: object) -> str | None:
+    """Why a writer must not touch the database on `conn`: another program's tables, or a
+    newer newscrawl's schema (None: it is empty or an archive this newscrawl can migrate)."""
+    found = int(conn.execute("pragma user_version").fetchone()[0])
+    tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+    if tables and ARTICLES not in tables:
+        return f"{path} is not a newscrawl archive (it has other tables and no `{ARTICLES}` table): not touched"
+    if found > VERSION:
+        return (f"{path} was made by a newer newscrawl (schema version {found}; this one writes {VERSION}): "
+                "upgrade newscrawl")
+    return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sqlite3
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -23,7 +24,16 @@ from newscrawl.archive.fts import TextIndex
 from newscrawl.archive.nearindex import DEDUP_KEYS, NearIndex
 from newscrawl.archive.reader import _EMPTY_JSON, ArchiveReader
 from newscrawl.archive.schema import ARTICLE_COLUMNS as _COLUMNS
-from newscrawl.archive.schema import ARTICLES, ARTICLES_FTS, ARTICLES_GRAMS, CLUSTERS, REVISIONS, migrate
+from newscrawl.archive.schema import (
+    ARTICLES,
+    ARTICLES_FTS,
+    ARTICLES_GRAMS,
+    CLUSTERS,
+    REVISIONS,
+    ArchiveError,
+    foreign_problem,
+    migrate,
+)
 from newscrawl.items import CONTENT_FIELDS, JSON_FIELDS
 
 UpsertResult = Literal["new", "changed", "unchanged"]
@@ -58,6 +68,14 @@ class Archive(ArchiveReader):
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         db = sqlite_utils.Database(path)
+        try:
+            problem = foreign_problem(db.conn, path)
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            raise ArchiveError(f"{path} is not an SQLite database ({exc}): not touched") from None
+        if problem:
+            db.close()
+            raise ArchiveError(problem)
         super().__init__(db)
         # WAL lets readers (search, export, Datasette) work while a crawl writes.
         self.db.enable_wal()
@@ -71,7 +89,7 @@ class Archive(ArchiveReader):
         self.pending_ids: set[str] = set()  # saved, not yet committed
         self.on_commit: list[Callable[[], None]] = []
         self.dedup_keys = self.db.table(DEDUP_KEYS)
-        migrate(self.db)
+        self.migrated_from = migrate(self.db)  # the schema version it had
         self.near = NearIndex(self.db, ARTICLES)
         self.text_index = TextIndex(ARTICLES_FTS, ARTICLES_GRAMS)
         self._text_changes: list[tuple[int, Any, Any]] = []
@@ -80,6 +98,11 @@ class Archive(ArchiveReader):
         updates = ", ".join(f"[{c}] = excluded.[{c}]" for c in _COLUMNS if c != "id")
         self._upsert_sql = (f"insert into {ARTICLES} ({names}) values ({', '.join('?' * len(_COLUMNS))}) "
                             f"on conflict(id) do update set {updates}")
+
+    @staticmethod
+    def reader(path: str | Path) -> ArchiveReader:
+        """The archive at `path`, opened read-only (reader.py): for everything that only reads."""
+        return ArchiveReader.open(path)
 
     def commit(self) -> None:
         """Commit the articles saved so far, then run the on_commit callbacks."""

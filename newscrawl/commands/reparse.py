@@ -12,13 +12,14 @@ exactly as when a crawl finds a changed page; the report says what changed.
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 from pathlib import Path
 
 from scrapy.commands import BaseRunSpiderCommand
 from scrapy.exceptions import UsageError
 
-from newscrawl.archive import Archive
+from newscrawl.archive import Archive, ArchiveError, ArchiveReader
 
 # No network, nothing to be polite to: replay as fast as the pipelines go.
 REPLAY_SETTINGS = {
@@ -58,9 +59,14 @@ class Command(BaseRunSpiderCommand):
             raise UsageError("reparse takes no positional arguments")
         assert self.settings is not None and self.crawler_process is not None
         path = Path(self.settings["NEWSCRAWL_DB"])
-        if not path.exists():
+        if not path.is_file():
             raise UsageError(f"no archive at {path}")
-        archive = Archive(path)
+        try:
+            archive = Archive(path)
+        except ArchiveError as exc:
+            print(f"reparse failed: {exc}", file=sys.stderr)
+            self.exitcode = 1
+            return
         posts = archive.captured_urls("post")
         revisions_before = archive.revision_mark()
         archive.close()
@@ -77,7 +83,7 @@ class Command(BaseRunSpiderCommand):
         self._report(path, crawler.stats.get_stats() or {}, len(posts), revisions_before)
 
     def _report(self, path: Path, stats: dict, posts: int, revisions_before: int) -> None:
-        archive = Archive(path)
+        archive = ArchiveReader.open(path)
         changed = archive.revised_since(revisions_before)
         archive.close()
         n = lambda key: stats.get(f"newscrawl/{key}", 0)  # noqa: E731

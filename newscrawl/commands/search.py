@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from newscrawl.archive import Archive
+from newscrawl.archive import ArchiveError, ArchiveReader
 
 
 class Command(ScrapyCommand):
@@ -41,9 +42,12 @@ class Command(ScrapyCommand):
             raise UsageError("give one QUERY (quote it if it has spaces)")
         assert self.settings is not None
         path = Path(opts.db or self.settings.get("NEWSCRAWL_DB"))
-        if not path.exists():
-            raise UsageError(f"no archive at {path}")
-        archive = Archive(path)
+        try:
+            archive = ArchiveReader.open(path)
+        except ArchiveError as exc:
+            print(f"search failed: {exc}", file=sys.stderr)
+            self.exitcode = 1
+            return
         try:
             hits = archive.search(args[0], opts.since, opts.until, opts.category, opts.media, opts.limit or None)
         finally:

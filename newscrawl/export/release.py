@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from newscrawl import __version__
-from newscrawl.archive import Archive
+from newscrawl.archive import ArchiveError, ArchiveReader
 from newscrawl.archive.releases import Selection
 from newscrawl.export.writers import ShardWriter
 from newscrawl.items import Article
@@ -95,20 +95,14 @@ def export(
             import pyarrow  # noqa: F401
         except ImportError:
             raise ExportError("--format parquet needs pyarrow (pip install pyarrow)") from None
-    if not archive_path.exists():
-        raise ExportError(f"no archive at {archive_path}")
     if filters.since_release:
         filters.since_seq = read_manifest(Path(filters.since_release))["archive"]["seq"]
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".newscrawl-write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        raise ExportError(f"cannot write to {out}: {exc.strerror or exc}") from None
-
-    archive = Archive(archive_path)
+        archive = ArchiveReader.open(archive_path)
+    except ArchiveError as exc:
+        raise ExportError(str(exc)) from None
     try:
+        _writable(out)
         with archive.snapshot():  # one snapshot for the rows, the counts and the manifest
             ids = tuple(h.id for h in archive.search(filters.query, limit=None)) if filters.query else None
             rows = archive.release_rows(filters.selection(ids), fields, with_fields=bool(set(formats) - {"jsonl"}))
@@ -173,6 +167,16 @@ class _Window:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _writable(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".newscrawl-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise ExportError(f"cannot write to {out}: {exc.strerror or exc}") from None
 
 
 def read_manifest(release: Path) -> dict[str, Any]:

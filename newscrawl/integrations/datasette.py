@@ -13,6 +13,7 @@ from typing import Any
 
 from datasette import hookimpl
 
+from newscrawl.archive import is_archive
 from newscrawl.archive.queries import CANNED
 from newscrawl.archive.schema import (
     ARTICLES,
@@ -22,7 +23,6 @@ from newscrawl.archive.schema import (
     CLUSTERS,
     REVISIONS,
     RUNS,
-    is_archive,
 )
 from newscrawl.items import Article
 

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from newscrawl.archive import Archive
+from newscrawl.archive import ArchiveReader
 from newscrawl.mirror.generator import GeneratedSite
 from newscrawl.mirror.proxy import MirrorProxy
 from newscrawl.mirror.runner import crawl_through_mirror
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     stats = result.stats
-    archive = Archive(args.out / "newscrawl.db")
+    archive = ArchiveReader.open(args.out / "newscrawl.db")
     print(f"3. Crawl finished ({result.report['finish_reason']}): "
           f"{stats.get('response_received_count', 0)} pages fetched in {stats.get('elapsed_time_seconds', 0):.1f} s")
     print(f"   articles archived: {archive.count()} in total, "
