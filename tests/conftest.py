@@ -22,6 +22,26 @@ from newscrawl.mirror.proxy import MirrorProxy
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "finews"
 PAGES = Path(__file__).parent / "pages"
+# The checkout's own data/, where a user's archive lives: no test may write there.
+CHECKOUT_DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def data_state() -> dict[str, tuple[int, int]]:
+    """Every file under the checkout's data/: its size and modification time."""
+    if not CHECKOUT_DATA.is_dir():
+        return {}
+    return {str(p.relative_to(CHECKOUT_DATA)): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in sorted(CHECKOUT_DATA.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def checkout_data_untouched() -> Iterator[None]:
+    """The whole suite leaves the checkout's data/ as it found it."""
+    before = data_state()
+    yield
+    after = data_state()
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    assert not changed, f"tests wrote into the checkout's data/: {changed}"
 
 
 @pytest.fixture

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
 import zlib
+from contextlib import closing
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from newscrawl.archive import Archive
 from newscrawl.mirror.generator import GeneratedSite
 from newscrawl.mirror.runner import PROJECT_DIR, crawl_through_mirror
+from tests.conftest import data_state
 
 CHANGED = {"SPIDER_MODULES": "tests.changed_parser"}
 
@@ -90,5 +94,29 @@ def test_each_crawl_is_recorded_in_runs(serve, small_site: GeneratedSite, tmp_pa
     _reparse(tmp_path / "newscrawl.db")
     runs = list(Archive(tmp_path / "newscrawl.db").runs.rows)
     assert [r["outcome"] for r in runs] == ["finished", "finished"] and all(r["finished_at"] for r in runs)
+    assert [r["kind"] for r in runs] == ["crawl", "replay"]
     assert '"NEWSCRAWL_COMMIT_EVERY": "50"' in runs[0]["arguments"] and '"NEWSCRAWL_REPLAY": true' in runs[1]["arguments"]
     assert '"newscrawl/store/new": 120' in runs[0]["stats"]
+
+
+def test_a_reparse_elsewhere_writes_beside_that_archive_only(serve, small_site: GeneratedSite, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    crawl_through_mirror(serve(small_site).url, elsewhere, settings={"NEWSCRAWL_JSONL": ""})
+    before = data_state()
+    done = _reparse(elsewhere / "newscrawl.db", f"SPIDER_MODULES={CHANGED['SPIDER_MODULES']}")
+    assert "120 changed" in done.stdout
+    assert data_state() == before  # the checkout's data/ is as it was
+    lines = (elsewhere / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 120 and all("（新解析）" in line for line in lines)
+    report = json.loads((elsewhere / "last-reparse.json").read_text(encoding="utf-8"))
+    assert report["finish_reason"] == "finished" and report["gap"] is None
+
+
+def test_the_gap_alarm_looks_past_a_reparse(serve, small_site: GeneratedSite, tmp_path: Path) -> None:
+    proxy = serve(small_site)
+    assert crawl_through_mirror(proxy.url, tmp_path).returncode == 0
+    with closing(sqlite3.connect(tmp_path / "newscrawl.db")) as conn, conn:  # as if it ran six days ago
+        conn.execute("update runs set finished_at = ?", [(datetime.now(UTC) - timedelta(days=6)).isoformat()])
+    _reparse(tmp_path / "newscrawl.db")  # a replay finishes now: not a crawl of the site
+    result = crawl_through_mirror(proxy.url, tmp_path)
+    assert result.returncode == 3 and result.report["gap"]["reason"].startswith("the last good run finished 6 days")

@@ -81,3 +81,16 @@ def test_an_archive_from_when_the_trigram_index_had_triggers_is_rebuilt(tmp_path
     reopened.db.execute("insert into articles_fts (articles_fts) values ('integrity-check')")
     assert [h.id for h in search(reopened.db, "外汇局")] == ["202112082206672900"]
     assert search(reopened.db, "今日开展") == []  # the old body's words are gone from the index
+
+
+def test_runs_of_a_version_4_archive_learn_their_kind(tmp_path: Path) -> None:
+    path = tmp_path / "v4.db"
+    archive = Archive(path)
+    archive.start_run("finews", "crawl", "2026-11-01T00:00:00+00:00", {"spider": {}, "settings": {}})
+    archive.start_run("finews", "crawl", "2026-11-02T00:00:00+00:00", {"spider": {}, "settings": {"NEWSCRAWL_REPLAY": True}})
+    archive.commit()
+    archive.db.execute("alter table runs drop column kind")  # as version 4 wrote them
+    archive.db.execute("pragma user_version = 4")
+    archive.db.conn.commit()
+    archive.close()
+    assert [r["kind"] for r in Archive(path).runs.rows] == ["crawl", "replay"]

@@ -1,4 +1,8 @@
-"""The `runs` table's SQL: one row per crawl (spider, start/end, arguments, stats, outcome)."""
+"""The `runs` table's SQL: one row per run (spider, kind, start/end, arguments, stats, outcome).
+
+A run's kind is `crawl` (of the site) or `replay` (of the captures: `scrapy reparse`); only
+crawls say how recent the archive is.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,13 @@ from typing import Any
 from newscrawl.archive.schema import RUNS
 
 
-def start(conn: sqlite3.Connection, spider: str, started_at: str, arguments: dict[str, Any]) -> int:
-    cursor = conn.execute(f"insert into {RUNS} (spider, started_at, arguments, outcome) values (?, ?, ?, 'running')",
-                          [spider, started_at, json.dumps(arguments, ensure_ascii=False)])
+CRAWL, REPLAY = "crawl", "replay"
+
+
+def start(conn: sqlite3.Connection, spider: str, kind: str, started_at: str, arguments: dict[str, Any]) -> int:
+    cursor = conn.execute(f"insert into {RUNS} (spider, kind, started_at, arguments, outcome) "
+                          "values (?, ?, ?, ?, 'running')",
+                          [spider, kind, started_at, json.dumps(arguments, ensure_ascii=False)])
     assert cursor.lastrowid is not None
     return cursor.lastrowid
 
@@ -22,9 +30,10 @@ def finish(conn: sqlite3.Connection, run_id: int, finished_at: str, stats: dict[
 
 
 def previous_good(conn: sqlite3.Connection) -> dict[str, Any] | None:
-    """The last run that finished with no failed gate: its finished_at and stats."""
+    """The last crawl that finished with no failed gate: its finished_at and stats."""
     row = conn.execute(
-        f"select finished_at, stats from {RUNS} where outcome = 'finished' and finished_at is not null "
+        f"select finished_at, stats from {RUNS} where kind = '{CRAWL}' and outcome = 'finished' "
+        "and finished_at is not null "
         "and json_extract(stats, '$.\"newscrawl/quality/failed\"') is null order by run_id desc limit 1").fetchone()
     return {"finished_at": row[0], "stats": json.loads(row[1] or "{}")} if row else None
 

@@ -9,7 +9,8 @@ through sqlite-utils except what it cannot declare (the contentless FTS5 table).
   and `seq` (the archive's write counter when the row was last written).
 - revisions: the earlier versions of articles whose content changed.
 - clusters: one row per story (cluster_id = its first article's id) with its size.
-- runs: one row per crawl: spider, start/end, arguments, stats JSON, outcome.
+- runs: one row per run: spider, kind (a `crawl` of the site, or a `replay` of the captures by
+  `scrapy reparse`), start/end, arguments, stats JSON, outcome.
 - captures: every fetched page and share answer, zlib-compressed, keyed by URL and time,
   with its ETag/Last-Modified for conditional requests.
 - articles_fts: FTS5 trigram index of title + body_text (3+ character queries);
@@ -27,7 +28,7 @@ import sqlite_utils
 from newscrawl.archive.fts import grams
 from newscrawl.items import Article
 
-VERSION = 4
+VERSION = 5
 ARTICLES, REVISIONS, CLUSTERS, RUNS, CAPTURES = "articles", "revisions", "clusters", "runs", "captures"
 ARTICLES_FTS, ARTICLES_GRAMS = "articles_fts", "articles_grams"
 # Beside the Article fields: `url_key` (the canonical URL, for duplicate lookups) and `seq`
@@ -55,6 +56,8 @@ def migrate(db: sqlite_utils.Database) -> int:
             _v3(db)
         if found < 4:
             _v4(db)
+        if found < 5:
+            _v5(db)
         if found != VERSION:
             db.execute(f"pragma user_version = {VERSION}")
     return found
@@ -136,6 +139,15 @@ def _v4(db: sqlite_utils.Database) -> None:
     db.execute(f"insert into {ARTICLES_FTS} ({ARTICLES_FTS}) values ('rebuild')")
     db.execute(f"drop table if exists [{ARTICLES_GRAMS}]")
     _grams_index(db)
+
+
+def _v5(db: sqlite_utils.Database) -> None:
+    """What kind of run each row is: only crawls of the site count for the gap alarm, not
+    replays of the captures (`scrapy reparse`, which ran with NEWSCRAWL_REPLAY set)."""
+    if "kind" not in {c.name for c in db[RUNS].columns}:
+        db[RUNS].add_column("kind", str)
+    db.execute(f"update {RUNS} set kind = case when json_extract(arguments, '$.settings.NEWSCRAWL_REPLAY') "
+               "then 'replay' else 'crawl' end where kind is null")
 
 
 class ArchiveError(Exception):

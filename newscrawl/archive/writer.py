@@ -250,9 +250,9 @@ class Archive(ArchiveReader):
         return captures.store(self.db.conn, url, kind, fetched_at, status, sha1, body, content_type, etag,
                               last_modified)
 
-    def start_run(self, spider: str, started_at: str, arguments: dict[str, Any]) -> int:
-        """A row in `runs` for a crawl that starts (outcome "running"); returns its id."""
-        return runs.start(self.db.conn, spider, started_at, arguments)
+    def start_run(self, spider: str, kind: str, started_at: str, arguments: dict[str, Any]) -> int:
+        """A row in `runs` for a run that starts (outcome "running"; kind "crawl" or "replay")."""
+        return runs.start(self.db.conn, spider, kind, started_at, arguments)
 
     def finish_run(self, run_id: int, finished_at: str, stats: dict[str, Any], outcome: str) -> None:
         runs.finish(self.db.conn, run_id, finished_at, stats, outcome)

@@ -7,6 +7,11 @@ archive's captures (captures.ReplayMiddleware): the home page, feed and category
 last captured, and every post page ever captured — so articles whose pages have vanished
 from the site are re-parsed too. Changed articles keep their earlier version in `revisions`,
 exactly as when a crawl finds a changed page; the report says what changed.
+
+Changed and new articles are appended to `articles.jsonl` beside the archive, and the run
+report is `last-reparse.json` beside it (`-s NEWSCRAWL_JSONL=…`, `-s NEWSCRAWL_REPORT=…`,
+empty for none). The run is recorded in `runs` as a replay: it says nothing of how recent
+the archive is, so the gap alarm looks past it.
 """
 
 from __future__ import annotations
@@ -18,9 +23,11 @@ from pathlib import Path
 
 from scrapy.commands import BaseRunSpiderCommand
 from scrapy.exceptions import UsageError
+from scrapy.settings import SETTINGS_PRIORITIES
 
 from newscrawl.archive import Archive, ArchiveError, ArchiveReader
 
+JSONL_NAME, REPORT_NAME = "articles.jsonl", "last-reparse.json"
 # No network, nothing to be polite to: replay as fast as the pipelines go.
 REPLAY_SETTINGS = {
     "NEWSCRAWL_REPLAY": True,
@@ -53,6 +60,12 @@ class Command(BaseRunSpiderCommand):
         if opts.db:
             self.settings.set("NEWSCRAWL_DB", opts.db, priority="cmdline")
         self.settings.setdict(REPLAY_SETTINGS, priority="cmdline")
+        # The JSONL lines and the report go beside the archive replayed, never into another
+        # archive's place (the checkout's data/), unless asked with -s.
+        beside = Path(self.settings["NEWSCRAWL_DB"]).parent
+        for name, default in (("NEWSCRAWL_JSONL", beside / JSONL_NAME), ("NEWSCRAWL_REPORT", beside / REPORT_NAME)):
+            if (self.settings.getpriority(name) or 0) < SETTINGS_PRIORITIES["cmdline"]:
+                self.settings.set(name, str(default), priority="cmdline")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if args:

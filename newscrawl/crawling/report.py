@@ -28,12 +28,13 @@ DEFAULT_GATES = Gates()
 
 class RunReportExtension:
     def __init__(self, path: str, stats: StatsCollector, gates: Gates = DEFAULT_GATES,
-                 retention: timedelta = timedelta(days=3), archive: Archive | None = None) -> None:
+                 retention: timedelta = timedelta(days=3), archive: Archive | None = None, replay: bool = False) -> None:
         self.path = Path(path)
         self.stats = stats
         self.gates = gates
         self.retention = retention
         self.archive = archive
+        self.replay = replay  # a replay of the captures says nothing of how recent the archive is
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunReportExtension:
@@ -45,7 +46,8 @@ class RunReportExtension:
                       s.getfloat("NEWSCRAWL_GATE_MAX_ERROR_RATE", Gates.max_error_rate),
                       s.getfloat("NEWSCRAWL_GATE_MAX_SHARE_FAILURE_RATE", Gates.max_share_failure_rate))
         archive = archive_for(crawler) if s.get("NEWSCRAWL_DB") else None
-        ext = cls(path, crawler.stats, gates, timedelta(days=s.getfloat("NEWSCRAWL_RETENTION_DAYS", 3)), archive)
+        ext = cls(path, crawler.stats, gates, timedelta(days=s.getfloat("NEWSCRAWL_RETENTION_DAYS", 3)), archive,
+                  s.getbool("NEWSCRAWL_REPLAY"))
         # Connected after CoreStats (an earlier extension), so finish_time and finish_reason
         # are in the stats by the time this handler runs.
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
@@ -56,7 +58,7 @@ class RunReportExtension:
         failures = failed_gates(stats, self.gates)
         if reason != "finished":
             failures.append(f"the crawl ended as {reason!r}")
-        possible_gap = gap(datetime.now(UTC), stats, self._previous_good_run(), self.retention)
+        possible_gap = None if self.replay else gap(datetime.now(UTC), stats, self._previous_good_run(), self.retention)
         for failure in failures:
             logger.error("Quality gate failed: %s", failure)
         if failures:
@@ -79,9 +81,8 @@ class RunReportExtension:
         tmp.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
         tmp.replace(self.path)
 
-
     def _previous_good_run(self) -> dict[str, Any] | None:
-        """The last run that finished with no failed gate (this one is still `running`)."""
+        """The last crawl that finished with no failed gate (this one is still `running`)."""
         if self.archive is None:
             return None
         return self.archive.previous_good_run()

@@ -1,4 +1,5 @@
-"""Record each crawl in the archive's `runs` table: spider, start/end, arguments, stats, outcome.
+"""Record each run in the archive's `runs` table: spider, kind (a crawl, or a replay of the
+captures), start/end, arguments, stats, outcome.
 
 The row is written when the spider opens (outcome "running") and completed when it closes,
 inside the archive's own transactions: a killed crawl leaves "running" behind (or no row, if
@@ -15,6 +16,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from newscrawl.archive import Archive
+from newscrawl.archive.runs import CRAWL, REPLAY
 from newscrawl.crawling import archive_for
 from newscrawl.crawling.report import _plain
 
@@ -38,7 +40,8 @@ class RunsExtension:
 
     def spider_opened(self, spider: Spider) -> None:
         arguments = {"spider": getattr(spider, "arguments", {}), "settings": self._overrides()}
-        self.run_id = self.archive.start_run(spider.name, _now(), arguments)
+        kind = REPLAY if self.crawler.settings.getbool("NEWSCRAWL_REPLAY") else CRAWL
+        self.run_id = self.archive.start_run(spider.name, kind, _now(), arguments)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.run_id is None:
