@@ -28,7 +28,10 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 RETRY_TIMES = 5
 # Retries wait: as long as a 429/503's Retry-After asks (at most NEWSCRAWL_RETRY_MAX_WAIT), else
-# 1, 2, 4 … seconds (NEWSCRAWL_RETRY_BACKOFF doubled per retry).
+# 1, 2, 4 … seconds (NEWSCRAWL_RETRY_BACKOFF doubled per retry). The throttling host's download
+# slot waits, not the crawl: requests of the hosts with the fewest requests in the downloader
+# are handed out first, so a paused share host never fills the downloader.
+SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
 NEWSCRAWL_RETRY_BACKOFF = 1.0
 NEWSCRAWL_RETRY_MAX_WAIT = 120.0
 DOWNLOAD_TIMEOUT = 30

@@ -1,5 +1,6 @@
 """Politeness towards the live site: a User-Agent that says whom to contact, and retries that
-wait as long as the site asks (Retry-After) or back off exponentially.
+wait as long as the site asks (Retry-After) or back off exponentially — the throttling host
+waits, not the crawl.
 
 Scrapy's UserAgentMiddleware reads one fixed USER_AGENT; a deployment should only have to
 say where its operator can be reached. So the header is `newscrawl/VERSION (+CONTACT_URL)`
@@ -8,16 +9,18 @@ unless USER_AGENT is set outright (on the command line, in a spider or in the se
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from time import monotonic
 
 from scrapy import Request
+from scrapy.core.downloader import Downloader
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.useragent import UserAgentMiddleware
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
+from scrapy.utils.asyncio import call_later
 
 from newscrawl import __version__
 
@@ -41,32 +44,94 @@ class ContactUserAgentMiddleware(UserAgentMiddleware):
 class BackoffRetryMiddleware(RetryMiddleware):
     """Scrapy's retries, spaced out: the wait a 429/503 asks for (Retry-After, in seconds or as
     an HTTP date, at most NEWSCRAWL_RETRY_MAX_WAIT), else exponential backoff from
-    NEWSCRAWL_RETRY_BACKOFF seconds (1, 2, 4 … for the 1st, 2nd, 3rd retry). Only the retried
-    request waits; the rest of the crawl goes on at AutoThrottle's pace."""
+    NEWSCRAWL_RETRY_BACKOFF seconds (1, 2, 4 … for the 1st, 2nd, 3rd retry).
+
+    The wait is the throttling host's: its download slot holds every request to that host
+    until the wait is over (slot_pause). The retried request goes back to the scheduler at
+    once and holds no place in the downloader while it waits, so a share host answering 429
+    slows down the share host only, and the site's pages go on at AutoThrottle's pace
+    (SCHEDULER_PRIORITY_QUEUE is Scrapy's DownloaderAwarePriorityQueue, which hands out
+    requests of the hosts with the fewest requests in the downloader first)."""
 
     def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
         self.backoff = settings.getfloat("NEWSCRAWL_RETRY_BACKOFF", 1.0)
         self.max_wait = settings.getfloat("NEWSCRAWL_RETRY_MAX_WAIT", 120.0)
+        self._pauses: SlotPauses | None = None
 
-    async def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
+    @property
+    def pauses(self) -> SlotPauses:
+        if self._pauses is None:
+            assert self.crawler.engine is not None
+            self._pauses = SlotPauses(self.crawler.engine.downloader)
+        return self._pauses
+
+    def process_request(self, request: Request) -> None:
+        self.pauses.hold(request)  # a slot Scrapy let go while its host is still paused
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
         result = super().process_response(request, response)
         if isinstance(result, Request):
-            await self._wait(result, retry_after(response.headers.get("Retry-After")))
+            self._wait(request, result, retry_after(response.headers.get("Retry-After")))
         return result
 
-    async def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:  # type: ignore[override]
+    def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:  # type: ignore[override]
         result = super().process_exception(request, exception)
         if isinstance(result, Request):
-            await self._wait(result, None)
+            self._wait(request, result, None)
         return result
 
-    async def _wait(self, retry: Request, asked: float | None) -> None:
+    def _wait(self, failed: Request, retry: Request, asked: float | None) -> None:
         wait = asked if asked is not None else self.backoff * 2 ** (retry.meta.get("retry_times", 1) - 1)
         wait = min(max(wait, 0.0), self.max_wait)
-        if wait:
+        if wait and self.pauses.pause(failed, wait):
             self.crawler.stats.inc_value("newscrawl/retry/waited_seconds", round(wait, 1))
-            await asyncio.sleep(wait)
+
+
+class SlotPauses:
+    """Download slots held until a time: no request of a paused host leaves the downloader.
+
+    A slot that is waiting for its download delay has a `latercall`, and Scrapy's downloader
+    sends nothing from it until that call fires; a pause is such a call, timed to the end of
+    the wait. Pauses are kept by slot key, so a slot Scrapy collected meanwhile is held again
+    when its next request comes.
+    """
+
+    def __init__(self, downloader: Downloader) -> None:
+        self.downloader = downloader
+        self.until: dict[str, float] = {}
+
+    def pause(self, request: Request, seconds: float) -> bool:
+        """Hold the request's slot for `seconds` from now; False if it is held longer already."""
+        key = self.downloader.get_slot_key(request)
+        until = monotonic() + seconds
+        if until <= self.until.get(key, 0.0):
+            return False
+        self.until[key] = until
+        self._hold(key)
+        return True
+
+    def hold(self, request: Request) -> None:
+        """Make sure the slot of a request of a paused host is held."""
+        if not self.until:
+            return
+        key = self.downloader.get_slot_key(request)
+        if self.until.get(key, 0.0) > monotonic():
+            slot = self.downloader.slots.get(key)
+            if slot is None:
+                self.downloader._get_slot(request)
+            self._hold(key)
+        else:
+            self.until.pop(key, None)
+
+    def _hold(self, key: str) -> None:
+        slot = self.downloader.slots.get(key)
+        remaining = self.until.get(key, 0.0) - monotonic()
+        if slot is None or remaining <= 0:
+            return
+        if slot.latercall is not None:
+            slot.latercall.cancel()
+        slot.latercall = call_later(remaining, self.downloader._latercall, slot)
 
 
 def retry_after(value: bytes | None) -> float | None:

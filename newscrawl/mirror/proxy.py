@@ -13,6 +13,7 @@ import dataclasses
 import hashlib
 import logging
 import ssl
+import time
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ class LoggedRequest:
     status: int
     user_agent: str = ""
     fault: str = ""  # fault mode: what was done instead of answering
+    at: float = 0.0  # time.monotonic() when the request was answered
 
 
 class MirrorProxy:
@@ -263,7 +265,7 @@ class MirrorProxy:
 
     def _log(self, method: str, scheme: str, host: str, target: str, status: int, user_agent: str = "",
              fault: str = "") -> None:
-        self.requests.append(LoggedRequest(method, scheme, host, target, status, user_agent, fault))
+        self.requests.append(LoggedRequest(method, scheme, host, target, status, user_agent, fault, time.monotonic()))
         logger.debug("%s %s://%s%s -> %s", method, scheme, host, target, status)
 
     @staticmethod
