@@ -69,3 +69,27 @@ def test_refresh_arguments() -> None:
     assert refresh_ids("all") is None and refresh_ids(None) == set()
     assert refresh_ids("202205262200011681, NW202205262200011682") == {"202205262200011681", "202205262200011682"}
     assert refresh_ids("https://finews.withounder.com/emnews/2022/05/26/202205262200011681.html") == {"202205262200011681"}
+
+
+def test_a_conditional_request_reads_validators_and_a_304_reads_the_body(tmp_path: Path) -> None:
+    from scrapy import Request
+    from scrapy.http import Response
+    from scrapy.utils.test import get_crawler
+
+    from newscrawl.crawling.incremental import ConditionalGetMiddleware
+
+    archive = Archive(tmp_path / "a.db")
+    url = "https://finews.withounder.com/category/huaxiashibao.html"
+    body = "<ul><li>a listing</li></ul>".encode() * 500
+    archive.store_capture(url, "category", "2026-11-30T00:00:00+00:00", 200, body, "text/html", '"v1"', None)
+    archive.commit()
+    statements: list[str] = []
+    archive.db.conn.set_trace_callback(statements.append)
+    middleware = ConditionalGetMiddleware(archive, get_crawler().stats)
+    request = Request(url)
+    assert middleware.process_request(request) is None
+    assert request.headers[b"If-None-Match"] == b'"v1"'
+    assert statements and not [s for s in statements if "body" in s]  # validators only
+    answered = middleware.process_response(request, Response(url, status=304, request=request))
+    assert answered.status == 200 and answered.body == body
+    assert [s for s in statements if "body" in s]  # the body, once the answer is a 304

@@ -56,6 +56,13 @@ def last_good(conn: sqlite3.Connection, url: str) -> Capture | None:
     return Capture(*row) if row else None
 
 
+def validators(conn: sqlite3.Connection, url: str) -> tuple[str | None, str | None] | None:
+    """(ETag, Last-Modified) of the newest 200 answer for `url`, without reading its body."""
+    row = conn.execute(f"select etag, last_modified from {CAPTURES} where url = ? and status = 200 "
+                       "order by fetched_at desc limit 1", [url]).fetchone()
+    return (row[0], row[1]) if row else None
+
+
 def for_replay(conn: sqlite3.Connection, url: str) -> Capture | None:
     """The last good answer, else the last one: a page that later failed (or vanished) is
     replayed as it was when it was there."""

@@ -161,6 +161,10 @@ class ArchiveReader:
         """The newest good (200) capture of `url`."""
         return captures.last_good(self.db.conn, url)
 
+    def capture_validators(self, url: str) -> tuple[str | None, str | None] | None:
+        """(ETag, Last-Modified) of the newest good capture of `url`: what a conditional request sends."""
+        return captures.validators(self.db.conn, url)
+
     def replay_capture(self, url: str) -> Capture | None:
         return captures.for_replay(self.db.conn, url)
 

@@ -150,13 +150,14 @@ class ConditionalGetMiddleware:
     def process_request(self, request: Request) -> None:
         if classify_url(request.url) not in CONDITIONAL:
             return
-        capture = self.archive.last_capture(request.url)
-        if capture is None or not (capture.etag or capture.last_modified):
+        # Only the validators: the body is read when the answer is a 304.
+        etag, last_modified = self.archive.capture_validators(request.url) or (None, None)
+        if not (etag or last_modified):
             return
-        if capture.etag:
-            request.headers.setdefault("If-None-Match", capture.etag)
-        if capture.last_modified:
-            request.headers.setdefault("If-Modified-Since", capture.last_modified)
+        if etag:
+            request.headers.setdefault("If-None-Match", etag)
+        if last_modified:
+            request.headers.setdefault("If-Modified-Since", last_modified)
         request.meta[_CONDITIONAL] = True
 
     def process_response(self, request: Request, response: Response) -> Response:
