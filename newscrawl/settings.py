@@ -44,6 +44,10 @@ NEWSCRAWL_FOLLOW_SHARE = True
 NEWSCRAWL_SHARE_HOSTS = list(SHARE_HOSTS)
 # Where Eastmoney article links (…/news/1344,<id>.html, …/a/<id>.html) and bare ids are asked.
 NEWSCRAWL_SHARE_DEFAULT_HOST = "finews.zning.xyz"
+# A failed share answer is asked again by later runs after 1, 2, 4 … times this many seconds,
+# at most this many times in all (crawling/share_retries.py); `-a refresh` starts again.
+NEWSCRAWL_SHARE_RETRY_BACKOFF = 3600.0
+NEWSCRAWL_SHARE_RETRY_ATTEMPTS = 5
 
 # --- Downloader middlewares ----------------------------------------------------------------
 # Raw captures (crawling/captures.py): every page and share answer kept in the archive, so

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from newscrawl.archive import Archive
@@ -59,7 +60,7 @@ def test_a_failed_share_answer_is_asked_again_without_its_page(serve, small_site
     crawl_through_mirror(serve(ShareOverride(small_site, down)).url, tmp_path, settings={"RETRY_TIMES": "0"})
     assert Archive(tmp_path / "newscrawl.db").get(article.id)["source_title"] is None
     proxy = serve(small_site)
-    result = crawl_through_mirror(proxy.url, tmp_path)
+    result = crawl_through_mirror(proxy.url, tmp_path, settings={"NEWSCRAWL_SHARE_RETRY_BACKOFF": "0"})
     assert article.id not in _post_ids(proxy.requests)
     assert result.stats["newscrawl/incremental/share_retried"] >= 1
     assert Archive(tmp_path / "newscrawl.db").get(article.id)["source_title"] == article.title
@@ -93,3 +94,53 @@ def test_a_conditional_request_reads_validators_and_a_304_reads_the_body(tmp_pat
     answered = middleware.process_response(request, Response(url, status=304, request=request))
     assert answered.status == 200 and answered.body == body
     assert [s for s in statements if "body" in s]  # the body, once the answer is a 304
+
+
+def test_a_failing_share_answer_is_asked_with_a_backoff_then_given_up(serve, small_site: GeneratedSite,
+                                                                      tmp_path: Path) -> None:
+    article = next(a for a in small_site.articles
+                   if a.share_id and not a.planted and not a.alias_of and not a.share_case)
+    broken = serve(ShareOverride(small_site, {article.share_id: MirrorResponse.html("busy", 503)}))
+    asked = lambda since: sum(1 for r in broken.requests[since:] if f"id={article.share_id}" in r.target)  # noqa: E731
+    soon = {"RETRY_TIMES": "0", "NEWSCRAWL_SHARE_RETRY_BACKOFF": "0", "NEWSCRAWL_SHARE_RETRY_ATTEMPTS": "3"}
+
+    def run(settings: dict[str, str], **spider_args: str) -> tuple[dict, int]:
+        before = len(broken.requests)
+        result = crawl_through_mirror(broken.url, tmp_path, settings=settings, spider_args=spider_args)
+        assert result.report["finish_reason"] == "finished", result.log[-2000:]
+        return result.stats, asked(before)
+
+    stats, n = run({"RETRY_TIMES": "0"})  # attempt 1, from the post page
+    assert n == 1 and stats["newscrawl/share/http_503"] == 1
+    stats, n = run({"RETRY_TIMES": "0"})  # an hour has not passed: not asked
+    assert n == 0 and stats["newscrawl/incremental/share_backoff"] >= 1  # (the planted failures wait too)
+    for attempt in (2, 3):
+        stats, n = run(soon)
+        assert n == 1 and stats["newscrawl/incremental/share_retried"] >= 1, attempt
+    assert stats["newscrawl/share/gave_up"] >= 1
+    archive = Archive(tmp_path / "newscrawl.db")
+    assert archive.share_attempts(article.id) == (3, True)
+    archive.close()
+    stats, n = run(soon)  # given up: never asked again …
+    assert n == 0 and "newscrawl/incremental/share_retried" not in stats and "newscrawl/share/gave_up" not in stats
+    healthy = serve(small_site)  # … unless refreshed, which starts the count again
+    result = crawl_through_mirror(healthy.url, tmp_path, settings=soon, spider_args={"refresh": article.id})
+    assert result.stats["newscrawl/share/ok"] == 1 and result.stats["newscrawl/store/changed"] == 1
+    archive = Archive(tmp_path / "newscrawl.db")
+    assert archive.get(article.id)["source_title"] == article.title and archive.share_attempts(article.id) == (0, False)
+
+
+def test_share_retries_are_read_a_few_hundred_a_query(tmp_path: Path) -> None:
+    from scrapy.utils.test import get_crawler
+
+    from newscrawl.crawling.share_retries import ShareRetries
+
+    archive = Archive(tmp_path / "a.db")
+    for record in GeneratedSite(articles=60, seed=3).expected():
+        archive.save({**record, "source_body_text": None}, None)
+    archive.commit()
+    statements: list[str] = []
+    archive.db.conn.set_trace_callback(statements.append)
+    due = list(ShareRetries(archive, get_crawler().stats).due(datetime.now(UTC), skip=set()))
+    assert len(due) >= 50 and all(r["share_url"] for r in due)
+    assert len([s for s in statements if s.lstrip().lower().startswith("select")]) <= 3

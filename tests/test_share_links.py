@@ -85,7 +85,7 @@ def test_next_run_retries_failed_share_fetches(serve, small_site, tmp_path: Path
     first = crawl_through_mirror(broken.url, tmp_path, settings={"RETRY_TIMES": "0"})
     assert first.stats["newscrawl/share/http_502"] == 1
     assert Archive(tmp_path / "newscrawl.db").get(article.id)["source_title"] is None
-    second = crawl_through_mirror(serve(small_site).url, tmp_path)
+    second = crawl_through_mirror(serve(small_site).url, tmp_path, settings={"NEWSCRAWL_SHARE_RETRY_BACKOFF": "0"})
     assert second.stats["newscrawl/store/changed"] == 1
     assert Archive(tmp_path / "newscrawl.db").get(article.id)["source_title"] == article.title
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import sqlite_utils
 
-from newscrawl.archive import captures, releases, runs
+from newscrawl.archive import captures, releases, runs, shares
 from newscrawl.archive.captures import Capture
 from newscrawl.archive.schema import (
     ARTICLES,
@@ -103,15 +103,17 @@ class ArchiveReader:
             return self._rows[article_id]
         cursor = self.db.conn.execute(f"select * from {ARTICLES} where id = ?", [article_id])
         found = cursor.fetchone()
-        row = None
-        if found is not None:
-            row = dict(zip((d[0] for d in cursor.description), found, strict=True))
-            for name in INTERNAL_COLUMNS:
-                row.pop(name, None)
-            for name in JSON_FIELDS:
-                row[name] = json.loads(row.get(name) or _EMPTY_JSON[name])
+        row = _record([d[0] for d in cursor.description], found) if found is not None else None
         self._remember(article_id, row)
         return row
+
+    def records(self, ids: list[str], chunk: int = 500) -> Iterator[dict[str, Any]]:
+        """The archived articles with these ids, a query per `chunk` of them."""
+        for start in range(0, len(ids), chunk):
+            part = ids[start : start + chunk]
+            cursor = self.db.conn.execute(f"select * from {ARTICLES} where id in ({','.join('?' * len(part))})", part)
+            names = [d[0] for d in cursor.description]
+            yield from (_record(names, row) for row in cursor.fetchall())
 
     def _remember(self, article_id: str, row: dict[str, Any] | None) -> None:
         self._rows[article_id] = row
@@ -135,10 +137,14 @@ class ArchiveReader:
         rows = self.db.conn.execute(f"select distinct category from {ARTICLES} where category is not null")
         return [category for (category,) in rows]
 
-    def missing_share_ids(self) -> list[str]:
-        """Articles with a share link whose answer never gave a source text."""
-        rows = self.db.conn.execute(f"select id from {ARTICLES} where share_url is not null and source_body_text is null")
-        return [article_id for (article_id,) in rows]
+    def missing_shares(self) -> list[tuple[str, int, str | None]]:
+        """Articles whose share answer never gave a source text, not given up on: (id, failed
+        attempts, when the last was) (shares.py)."""
+        return shares.missing(self.db.conn)
+
+    def share_attempts(self, article_id: str) -> tuple[int, bool]:
+        """(failed share attempts so far, whether newscrawl gave up) for an article."""
+        return shares.attempts(self.db.conn, article_id)
 
     def search(self, query: str, since: str | None = None, until: str | None = None, category: str | None = None,
                media: str | None = None, limit: int | None = 20) -> list[Hit]:
@@ -190,6 +196,16 @@ class ArchiveReader:
 
     def write_counter(self) -> int:
         return releases.seq(self.db.conn)
+
+
+def _record(names: list[str], row: tuple) -> dict[str, Any]:
+    """An article row as a record: no internal columns, JSON fields decoded."""
+    record = dict(zip(names, row, strict=True))
+    for name in INTERNAL_COLUMNS:
+        record.pop(name, None)
+    for name in JSON_FIELDS:
+        record[name] = json.loads(record.get(name) or _EMPTY_JSON[name])
+    return record
 
 
 @lru_cache(maxsize=64)

@@ -12,7 +12,6 @@ from typing import Any
 
 from newscrawl.archive.schema import RUNS
 
-
 CRAWL, REPLAY = "crawl", "replay"
 
 

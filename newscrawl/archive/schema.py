@@ -13,6 +13,8 @@ through sqlite-utils except what it cannot declare (the contentless FTS5 table).
   `scrapy reparse`), start/end, arguments, stats JSON, outcome.
 - captures: every fetched page and share answer, zlib-compressed, keyed by URL and time,
   with its ETag/Last-Modified for conditional requests.
+- share_attempts: articles whose share answer failed: how often, why last, when last, and
+  whether newscrawl gave up (the next attempt waits a backoff across runs).
 - articles_fts: FTS5 trigram index of title + body_text (3+ character queries);
   articles_grams: FTS5 over each text's 1- and 2-character grams (the queries a trigram
   index cannot answer). Both written by the archive when it commits (fts.py).
@@ -30,6 +32,7 @@ from newscrawl.items import Article
 
 VERSION = 5
 ARTICLES, REVISIONS, CLUSTERS, RUNS, CAPTURES = "articles", "revisions", "clusters", "runs", "captures"
+SHARE_ATTEMPTS = "share_attempts"
 ARTICLES_FTS, ARTICLES_GRAMS = "articles_fts", "articles_grams"
 # Beside the Article fields: `url_key` (the canonical URL, for duplicate lookups) and `seq`
 # (raised on every write of the row: what a delta export asks for).
@@ -143,7 +146,11 @@ def _v4(db: sqlite_utils.Database) -> None:
 
 def _v5(db: sqlite_utils.Database) -> None:
     """What kind of run each row is: only crawls of the site count for the gap alarm, not
-    replays of the captures (`scrapy reparse`, which ran with NEWSCRAWL_REPLAY set)."""
+    replays of the captures (`scrapy reparse`, which ran with NEWSCRAWL_REPLAY set). Failed
+    share answers are counted per article, so they are asked again with a backoff, then no more."""
+    if not db[SHARE_ATTEMPTS].exists():
+        db[SHARE_ATTEMPTS].create({"id": str, "attempts": int, "reason": str, "last_attempt_at": str, "gave_up": int},
+                                  pk="id", defaults={"gave_up": 0})
     if "kind" not in {c.name for c in db[RUNS].columns}:
         db[RUNS].add_column("kind", str)
     db.execute(f"update {RUNS} set kind = case when json_extract(arguments, '$.settings.NEWSCRAWL_REPLAY') "

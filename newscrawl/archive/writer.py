@@ -19,7 +19,7 @@ from typing import Any, Literal
 import sqlite_utils
 from w3lib.url import canonicalize_url
 
-from newscrawl.archive import captures, runs
+from newscrawl.archive import captures, runs, shares
 from newscrawl.archive.fts import TextIndex
 from newscrawl.archive.nearindex import DEDUP_KEYS, NearIndex
 from newscrawl.archive.reader import _EMPTY_JSON, ArchiveReader
@@ -256,6 +256,14 @@ class Archive(ArchiveReader):
 
     def finish_run(self, run_id: int, finished_at: str, stats: dict[str, Any], outcome: str) -> None:
         runs.finish(self.db.conn, run_id, finished_at, stats, outcome)
+
+    def record_share_attempt(self, article_id: str, attempts: int, reason: str, at: str, gave_up: bool) -> None:
+        """A failed share answer: the attempts so far, why and when the last, whether to stop."""
+        shares.record(self.db.conn, article_id, attempts, reason, at, gave_up)
+
+    def forget_share_attempts(self, ids: list[str] | None) -> None:
+        """A good answer, or a refresh: the count starts again (None: for every article)."""
+        shares.forget(self.db.conn, ids)
 
 
 def unchanged(record: dict[str, Any], stored: dict[str, Any]) -> bool:

@@ -7,7 +7,7 @@ Like scrapy-deltafetch, but backed by the SQLite archive:
   as broken (`skipped_dropped`; refresh asks them again). At the start it requests the category pages of
   every archived category (skipped posts no longer lead to them), and asks again the share
   answer of every archived post that has no source text yet (`share_retried`) — the answer,
-  not the page.
+  not the page — with a backoff across runs, then no more (share_retries.py).
 - ConditionalGetMiddleware sends If-None-Match / If-Modified-Since for the home page, feed,
   category pages (and post pages still requested) from their last capture, and turns a 304
   back into that capture (`not_modified`), so the spider reads an unchanged page without
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from scrapy.http import Response
 from newscrawl.archive import Archive
 from newscrawl.crawling import archive_for
 from newscrawl.crawling.captures import response_from_capture
+from newscrawl.crawling.share_retries import Backoff, ShareRetries
 from newscrawl.parsing.urls import (
     PageKind,
     article_id_from_url,
@@ -39,6 +41,7 @@ from newscrawl.parsing.urls import (
 )
 from newscrawl.pipelines.validate import seen
 from newscrawl.spiders import read_url_args
+from newscrawl.spiders.sharing import share_answered
 
 # Pages asked conditionally: listings, and post pages still requested (not archived: a page
 # dropped as broken is checked again each run, and costs a 304 while it stays the same).
@@ -63,15 +66,25 @@ def refresh_ids(value: str | None) -> set[str] | None:
 
 
 class IncrementalSpiderMiddleware:
-    def __init__(self, archive: Archive, stats: Any, spider: Spider | None = None) -> None:
+    def __init__(self, archive: Archive, stats: Any, spider: Spider | None = None,
+                 backoff: Backoff = Backoff()) -> None:
         self.archive = archive
         self.stats = stats
         self.spider = spider
         self.refresh: set[str] | None = refresh_ids(getattr(spider, "refresh", None))
+        self.share_retries = ShareRetries(archive, stats, backoff)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IncrementalSpiderMiddleware:
-        return cls(_enabled(crawler), crawler.stats, crawler.spider)
+        s = crawler.settings
+        backoff = Backoff(s.getfloat("NEWSCRAWL_SHARE_RETRY_BACKOFF", Backoff.base_seconds),
+                          s.getint("NEWSCRAWL_SHARE_RETRY_ATTEMPTS", Backoff.max_attempts))
+        middleware = cls(_enabled(crawler), crawler.stats, crawler.spider, backoff)
+        crawler.signals.connect(middleware.share_answered, signal=share_answered)
+        return middleware
+
+    def share_answered(self, article_id: str | None, reason: str) -> None:
+        self.share_retries.answered(article_id, reason, datetime.now(UTC))
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         spider = self.spider
@@ -86,15 +99,14 @@ class IncrementalSpiderMiddleware:
             request = request_for(category_page_url(slug, base))
             if request is not None:
                 yield request
-        # Archived posts whose share answer failed: the answer is asked again, not the page.
+        # Archived posts whose share answer failed: the answer is asked again (when its backoff
+        # is over), not the page; a refreshed post's page asks it anyway.
         share_request = getattr(spider, "share_request", None)
         if share_request is None or not getattr(spider, "follow_share", False):
             return
-        for article_id in self.archive.missing_share_ids():
-            if self.refresh is None or article_id in self.refresh:
-                continue  # its post page is fetched again anyway
-            record = self.archive.get(article_id)
-            request = share_request(record, record["share_url"]) if record else None
+        self.share_retries.forget(self.refresh)
+        for record in self.share_retries.due(datetime.now(UTC), skip=self.refresh):
+            request = share_request(record, record["share_url"])
             if request is not None:
                 self.stats.inc_value("newscrawl/incremental/share_retried")
                 yield request

@@ -13,8 +13,8 @@ import dataclasses
 import hashlib
 import logging
 import ssl
-import time
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from http import HTTPStatus

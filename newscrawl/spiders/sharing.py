@@ -22,6 +22,10 @@ from newscrawl.items import Article
 from newscrawl.parsing.share import ShareError, UnsafeLink, parse_share, share_endpoint
 from newscrawl.processing.merge import merge_share
 
+# Sent for every share link met: (article_id, reason), reason "ok" for a good answer, else why
+# it failed ("offsite" for a link never requested). Incremental runs keep count of failures.
+share_answered = object()
+
 
 class ShareLinks:
     """Mixin for spiders that follow share links; `configure_share` reads the settings."""
@@ -46,6 +50,7 @@ class ShareLinks:
         except UnsafeLink as exc:
             self._count_share("offsite")
             self.logger.warning("Share link not requested (%s): %s (article %s)", exc.reason, share_url, article.get("id"))
+            self._answered(article, "offsite")
             return None
         # Two posts can carry the same share link: each needs its own answer (dont_filter).
         # dont_filter also lifts the offsite check, so a redirect is not followed: it could
@@ -66,9 +71,11 @@ class ShareLinks:
             return
         if share["source_body_text"]:
             self._count_share("ok")
+            self._answered(article, "ok")
         else:
             self._count_share("empty_text")
             self.logger.warning("Share answer has no text: %s (article %s)", response.url, article.get("id"))
+            self._answered(article, "empty_text")
         yield from self.finish_article(article, share)
 
     def share_failed(self, failure: Failure) -> Iterator[Article]:
@@ -87,7 +94,11 @@ class ShareLinks:
     def _failed(self, article: dict[str, Any], reason: str, url: str) -> Iterator[Article]:
         self._count_share(reason)
         self.logger.warning("Share fetch failed (%s): %s (article %s)", reason, url, article.get("id"))
+        self._answered(article, reason)
         yield from self.finish_article(article, None)
+
+    def _answered(self, article: dict[str, Any], reason: str) -> None:
+        self.crawler.signals.send_catch_log(share_answered, article_id=article.get("id"), reason=reason)
 
     def _count_share(self, event: str) -> None:
         self.crawler.stats.inc_value(f"newscrawl/share/{event}")
