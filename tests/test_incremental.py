@@ -144,3 +144,51 @@ def test_share_retries_are_read_a_few_hundred_a_query(tmp_path: Path) -> None:
     due = list(ShareRetries(archive, get_crawler().stats).due(datetime.now(UTC), skip=set()))
     assert len(due) >= 50 and all(r["share_url"] for r in due)
     assert len([s for s in statements if s.lstrip().lower().startswith("select")]) <= 3
+
+
+def test_a_requests_kind_is_classified_once_and_read_from_its_meta(monkeypatch, tmp_path: Path) -> None:
+    import newscrawl.crawling.captures
+    import newscrawl.crawling.incremental
+    import newscrawl.parsing.listing
+    import newscrawl.spiders
+    import newscrawl.spiders.finews
+    from newscrawl.crawling.captures import CaptureMiddleware
+    from newscrawl.crawling.incremental import ConditionalGetMiddleware, IncrementalSpiderMiddleware
+    from newscrawl.parsing import urls
+    from newscrawl.spiders import KIND
+    from newscrawl.spiders.finews import FinewsSpider
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+
+    calls: list[str] = []
+
+    def counting(url: str) -> PageKind:
+        calls.append(url)
+        return urls.classify_url(url)
+
+    for module in (newscrawl.spiders, newscrawl.spiders.finews, newscrawl.crawling.incremental,
+                   newscrawl.crawling.captures, newscrawl.parsing.listing):
+        if hasattr(module, "classify_url"):
+            monkeypatch.setattr(module, "classify_url", counting)
+    from newscrawl import settings
+
+    project = {k: getattr(settings, k) for k in dir(settings) if k.isupper()}
+    crawler = get_crawler(FinewsSpider, {**project, "NEWSCRAWL_DB": str(tmp_path / "a.db"), "NEWSCRAWL_JSONL": "",
+                                         "NEWSCRAWL_REPORT": ""})
+    spider = FinewsSpider.from_crawler(crawler)
+    archive = Archive(tmp_path / "a.db")
+    url = "https://finews.withounder.com/huaxiashibao/2022/04/02/202204022332158234.html"
+    request = spider.request_for(url)
+    assert request.meta[KIND] == "post" and len(calls) == 1
+    IncrementalSpiderMiddleware(archive, crawler.stats, spider)._wanted(request)
+    conditional = ConditionalGetMiddleware(archive, crawler.stats)
+    conditional.process_request(request)
+    response = HtmlResponse(url, body=b"<html></html>", request=request)
+    conditional.process_response(request, response)
+    CaptureMiddleware(archive, crawler.stats).process_response(request, response)
+    assert len(calls) == 1  # every component read the kind from the request's meta
+    assert archive.captured_urls("post") == [url]
+    # The meta is what counts: a request marked as a category page is captured as one.
+    listing = spider.request_for("https://finews.withounder.com/category/huaxiashibao.html")
+    CaptureMiddleware(archive, crawler.stats).process_response(listing, HtmlResponse(listing.url, body=b"x", request=listing))
+    assert archive.captured_urls("category") == [listing.url]

@@ -28,16 +28,17 @@ from scrapy.responsetypes import responsetypes
 from newscrawl.archive import Archive
 from newscrawl.archive.captures import Capture
 from newscrawl.crawling import archive_for
-from newscrawl.parsing.urls import SHARE_HOSTS, PageKind, classify_url
-from newscrawl.spiders import CAPTURED_AT
+from newscrawl.parsing.urls import SHARE_HOSTS, PageKind
+from newscrawl.spiders import CAPTURED_AT, SHARE, kind_of
 
 
-def capture_kind(url: str, share_hosts: frozenset[str] = frozenset(SHARE_HOSTS)) -> str | None:
-    """What a URL is worth capturing as: a site page kind, "share", or None."""
-    kind = classify_url(url)
-    if kind is not PageKind.OTHER:
-        return kind.value
-    return "share" if (urlsplit(url).hostname or "").lower() in share_hosts else None
+def capture_kind(request: Request, share_hosts: frozenset[str] = frozenset(SHARE_HOSTS)) -> str | None:
+    """What a request's answer is worth capturing as: a site page kind, "share", or None."""
+    kind = kind_of(request)
+    if kind != PageKind.OTHER.value:
+        return kind
+    # Not a page of the site: an answer of a share host (its robots.txt, say) is kept too.
+    return SHARE if (urlsplit(request.url).hostname or "").lower() in share_hosts else None
 
 
 def now() -> str:
@@ -59,7 +60,7 @@ class CaptureMiddleware:
         return cls(archive_for(crawler), crawler.stats, hosts)
 
     def process_response(self, request: Request, response: Response) -> Response:
-        kind = capture_kind(request.url, self.share_hosts)
+        kind = capture_kind(request, self.share_hosts)
         if kind is not None:
             self.stats.inc_value(f"newscrawl/capture/{self.store(request.url, kind, response)}")
         return response

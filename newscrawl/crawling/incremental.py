@@ -37,15 +37,15 @@ from newscrawl.parsing.urls import (
     article_id_from_url,
     category_page_url,
     category_pages_for,
-    classify_url,
+    is_site_url,
 )
 from newscrawl.pipelines.validate import seen
-from newscrawl.spiders import read_url_args
+from newscrawl.spiders import kind_of, read_url_args
 from newscrawl.spiders.sharing import share_answered
 
 # Pages asked conditionally: listings, and post pages still requested (not archived: a page
 # dropped as broken is checked again each run, and costs a 304 while it stays the same).
-CONDITIONAL = (PageKind.HOME, PageKind.FEED, PageKind.CATEGORY, PageKind.POST)
+CONDITIONAL = frozenset(k.value for k in (PageKind.HOME, PageKind.FEED, PageKind.CATEGORY, PageKind.POST))
 _CONDITIONAL = "newscrawl_conditional"
 
 
@@ -96,7 +96,7 @@ class IncrementalSpiderMiddleware:
             return
         slugs = sorted({page for category in self.archive.categories() for page in category_pages_for(category)})
         for slug in slugs:
-            request = request_for(category_page_url(slug, base))
+            request = request_for(category_page_url(slug, base), PageKind.CATEGORY)
             if request is not None:
                 yield request
         # Archived posts whose share answer failed: the answer is asked again (when its backoff
@@ -122,7 +122,7 @@ class IncrementalSpiderMiddleware:
                 yield item_or_request
 
     def _wanted(self, request: Request) -> bool:
-        if classify_url(request.url) is not PageKind.POST:
+        if kind_of(request) != PageKind.POST.value:
             return True
         article_id = article_id_from_url(request.url)
         if article_id is None:
@@ -130,7 +130,7 @@ class IncrementalSpiderMiddleware:
         row = self.archive.archived_post(article_id)
         # Not archived, or archived from its share link alone (the share spider): the page is
         # new — unless a finished run already read it and dropped it (a broken page).
-        if row is None or classify_url(row[0] or "") is not PageKind.POST:
+        if row is None or not is_site_url(row[0] or ""):
             if self.refresh is not None and article_id not in self.refresh and self._dropped_before(request.url):
                 self.stats.inc_value("newscrawl/incremental/skipped_dropped")
                 return False
@@ -160,7 +160,7 @@ class ConditionalGetMiddleware:
         return cls(_enabled(crawler), crawler.stats)
 
     def process_request(self, request: Request) -> None:
-        if classify_url(request.url) not in CONDITIONAL:
+        if kind_of(request) not in CONDITIONAL:
             return
         # Only the validators: the body is read when the answer is a 304.
         etag, last_modified = self.archive.capture_validators(request.url) or (None, None)

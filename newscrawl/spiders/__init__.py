@@ -6,9 +6,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from newscrawl.parsing.urls import classify_url
+
 # Set on a request answered from the archive's captures (`scrapy reparse`): when the capture
 # was fetched, which is when the article was fetched.
 CAPTURED_AT = "newscrawl_captured_at"
+# What a request is for, said once by the spider that builds it: a site page kind (home,
+# feed, category, post) or "share" (a share answer). Components read it here.
+KIND = "newscrawl_kind"
+SHARE = "share"
+
+
+def kind_of(request: Any) -> str:
+    """The kind a request was built for; a request no spider marked (robots.txt, another
+    spider's) is classified by its URL once, and marked."""
+    kind = request.meta.get(KIND)
+    if kind is None:
+        kind = request.meta[KIND] = classify_url(request.url).value
+    return kind
 
 
 def fetched_at(response: Any = None) -> str:

@@ -31,7 +31,7 @@ from newscrawl.parsing.urls import (
     classify_url,
     feed_url,
 )
-from newscrawl.spiders import fetched_at, read_url_args
+from newscrawl.spiders import KIND, fetched_at, read_url_args
 from newscrawl.spiders.sharing import ShareLinks
 
 T = TypeVar("T")
@@ -59,32 +59,36 @@ class FinewsSpider(ShareLinks, scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         for url in self.start_urls:
-            request = self.request_for(url)
+            kind = classify_url(url)
+            request = self.request_for(url, kind)
             if request is not None:
                 yield request
             # The feed does not depend on the home page answering.
-            if classify_url(url) is PageKind.HOME:
-                yield scrapy.Request(feed_url(url), callback=self.parse_feed, errback=self.on_error)
+            if kind is PageKind.HOME:
+                yield self.request_for(feed_url(url), PageKind.FEED)
 
-    def request_for(self, url: str) -> scrapy.Request | None:
+    def request_for(self, url: str, kind: PageKind | None = None) -> scrapy.Request | None:
+        """The request for a site page; `kind` when the caller knows it (else from the URL),
+        carried in the request's meta for every later component."""
+        kind = kind or classify_url(url)
         callbacks = {
             PageKind.HOME: self.parse_listing,
             PageKind.FEED: self.parse_feed,
             PageKind.CATEGORY: self.parse_listing,
             PageKind.POST: self.parse_post,
         }
-        callback = callbacks.get(classify_url(url))
+        callback = callbacks.get(kind)
         if callback is None:
             self._count("not_a_site_page")
             self.logger.warning("Not a finews page, not requested: %s", url)
             return None
-        errback = self.on_post_error if callback == self.parse_post else self.on_error
-        return scrapy.Request(url, callback=callback, errback=errback)
+        errback = self.on_post_error if kind is PageKind.POST else self.on_error
+        return scrapy.Request(url, callback=callback, errback=errback, meta={KIND: kind.value})
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
-        """The home page or a category page."""
+        """The home page or a category page: links to posts only (parse_listing keeps those)."""
         links = self._parsed(response, lambda r: parse_listing(r.text, r.url))
-        yield from self._follow_posts(links or [])
+        yield from self._follow_posts(links or [], PageKind.POST)
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
         entries = self._parsed(response, lambda r: parse_feed(r.body, r.url), needs_text=False) or []
@@ -154,18 +158,18 @@ class FinewsSpider(ShareLinks, scrapy.Spider):
             self.logger.exception("Parser failed, page dropped: %s", response.url)
         return None
 
-    def _follow_posts(self, urls: Iterable[str]) -> Iterator[scrapy.Request]:
+    def _follow_posts(self, urls: Iterable[str], kind: PageKind | None = None) -> Iterator[scrapy.Request]:
         # Category pages are learned from the posts themselves (parse_post): a URL path is
         # lowercased and split by Jekyll, so a guess from it would often 404.
         for url in urls:
-            request = self.request_for(url)
+            request = self.request_for(url, kind)
             if request is not None:
                 yield request
 
     def _category_request(self, slug: str, base_url: str) -> scrapy.Request:
-        return scrapy.Request(
-            category_page_url(slug, base_url), callback=self.parse_listing, errback=self.on_error
-        )
+        request = self.request_for(category_page_url(slug, base_url), PageKind.CATEGORY)
+        assert request is not None
+        return request
 
     def _count(self, event: str) -> None:
         self.crawler.stats.inc_value(f"newscrawl/{self.name}/{event}")

@@ -21,6 +21,7 @@ from w3lib.encoding import http_content_type_encoding
 from newscrawl.items import Article
 from newscrawl.parsing.share import ShareError, UnsafeLink, parse_share, share_endpoint
 from newscrawl.processing.merge import merge_share
+from newscrawl.spiders import KIND, SHARE
 
 # Sent for every share link met: (article_id, reason), reason "ok" for a good answer, else why
 # it failed ("offsite" for a link never requested). Incremental runs keep count of failures.
@@ -56,7 +57,8 @@ class ShareLinks:
         # dont_filter also lifts the offsite check, so a redirect is not followed: it could
         # leave the allowlist. A 3xx is a counted failure like any other.
         return scrapy.Request(endpoint, callback=self.parse_share_answer, errback=self.share_failed,
-                              cb_kwargs={"article": article}, dont_filter=True, meta={"dont_redirect": True})
+                              cb_kwargs={"article": article}, dont_filter=True,
+                              meta={"dont_redirect": True, KIND: SHARE})
 
     def parse_share_answer(self, response: Response, article: dict[str, Any]) -> Iterator[Article]:
         content_type = response.headers.get("Content-Type", b"").decode("latin-1")
