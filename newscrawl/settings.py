@@ -109,9 +109,13 @@ NEWSCRAWL_JSONL_GZIP = False
 
 # === The run: its row in `runs`, its report, gates and gap alarm (crawling/) =================
 EXTENSIONS = {
+    "scrapy.extensions.logstats.LogStats": None,
+    "newscrawl.crawling.progress.ProgressExtension": 400,
     "newscrawl.crawling.report.RunReportExtension": 500,
     "newscrawl.crawling.runs.RunsExtension": 510,
 }
+# A progress line in the log this often (pages, new articles, rate); it replaces LogStats's.
+NEWSCRAWL_PROGRESS_SECONDS = 30.0
 # JSON written when a crawl ends: finish reason, summary, gates, gap, all stats (empty: off).
 NEWSCRAWL_REPORT = "data/last-run.json"
 # Quality gates: a run failing one exits with code 3 (`scrapy crawl`), so cron and CI alert.

@@ -36,7 +36,7 @@ def test_demo_archives_every_valid_article_and_reports_planted_drops(
 ) -> None:
     assert demo.main(["--articles", "40", "--seed", "2", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "articles archived: 40 in total, 40 new" in out and "same_content 1" in out
-    assert "finews/page_dropped/no_layout: 2" in out
-    assert "validate/missing_title: 1" in out and "validate/missing_date: 1" in out
+    assert "articles: 40 new, 0 revised; 40 in the archive" in out and "same_content 1" in out
+    assert "page_no_layout: 2" in out
+    assert "missing_title: 1" in out and "missing_date: 1" in out
     assert str(tmp_path / "newscrawl.db") in out and (tmp_path / "articles.jsonl").is_file()

@@ -36,7 +36,7 @@ from newscrawl.archive.schema import (
     readable_problem,
     version,
 )
-from newscrawl.archive.search import Hit, search
+from newscrawl.archive.search import Hit, count, search
 from newscrawl.items import JSON_FIELDS, Article
 
 _EMPTY_JSON = {name: json.dumps(getattr(Article(), name)) for name in JSON_FIELDS}
@@ -150,6 +150,11 @@ class ArchiveReader:
                media: str | None = None, limit: int | None = 20) -> list[Hit]:
         """Articles whose title or body text contains `query`, best first (search.py)."""
         return search(self.db, query, since, until, category, media, limit)
+
+    def search_count(self, query: str, since: str | None = None, until: str | None = None,
+                     category: str | None = None, media: str | None = None) -> int:
+        """How many articles search() finds with no limit."""
+        return count(self.db, query, since, until, category, media)
 
     # --- revisions -------------------------------------------------------------------------
     def revision_mark(self) -> int:

@@ -10,7 +10,9 @@ body text contains the query (ASCII letters case-insensitively).
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlite_utils
@@ -20,6 +22,7 @@ from newscrawl.archive.schema import ARTICLES, ARTICLES_FTS, ARTICLES_GRAMS
 
 SNIPPET_CHARS = 30
 RANK_WINDOW = 2000
+_SYNTAX = re.compile(r'\b(AND|OR|NOT|NEAR)\b|["*^]|\w:')
 
 
 @dataclass
@@ -61,6 +64,45 @@ def article_filters(since: str | None, until: str | None, category: str | None, 
     return where, params
 
 
+def check_bound(name: str, value: str | None) -> None:
+    """A --since/--until value must be an ISO date or time (ValueError says so otherwise)."""
+    if value is None:
+        return
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"--{name} must be an ISO date or time (2021-12-08, 2021-12-08T10:00), not {value!r}") from None
+
+
+def looks_like_syntax(query: str) -> bool:
+    """Whether a query looks like search syntax (AND/OR/NOT, quotes, *): terms are substrings here."""
+    return bool(_SYNTAX.search(query))
+
+
+def _matches(query: str, where: list[str]) -> tuple[str | None, str, str]:
+    """(the index that answers `query` — None: a scan —, FROM … WHERE … for its matches under
+    the filters, the value of the :phrase parameter)."""
+    conditions = "".join(" and " + w for w in where)
+    if len(query) >= 3 or short_query(query):
+        index = ARTICLES_FTS if len(query) >= 3 else ARTICLES_GRAMS
+        value = phrase(query) if index == ARTICLES_GRAMS else '"' + query.replace('"', '""') + '"'
+        join = f" join {ARTICLES} a on a.rowid = {index}.rowid" if where else ""
+        return index, f"from {index}{join} where {index} match :phrase{conditions}", value
+    return None, f"from {ARTICLES} a where (instr(a.title, :query) or instr(a.body_text, :query)){conditions}", ""
+
+
+def count(db: sqlite_utils.Database, query: str, since: str | None = None, until: str | None = None,
+          category: str | None = None, media: str | None = None) -> int:
+    """How many articles search() would return without a limit."""
+    query = query.strip()
+    if not query:
+        return 0
+    where, params = article_filters(since, until, category, media)
+    _, source, value = _matches(query, where)
+    params.update(query=query, phrase=value)
+    return int(db.execute(f"select count(*) {source}", params).fetchone()[0])
+
+
 def search(
     db: sqlite_utils.Database,
     query: str,
@@ -80,18 +122,14 @@ def search(
     if not query:
         return []
     where, params = article_filters(since, until, category, media)
-    params.update(query=query, phrase='"' + query.replace('"', '""') + '"')
+    index, source, value = _matches(query, where)
+    params.update(query=query, phrase=value)
     columns = "a.id, a.url, a.title, a.published_at, a.category, a.media, a.body_text"
-    if len(query) >= 3 or short_query(query):
-        index = ARTICLES_FTS if len(query) >= 3 else ARTICLES_GRAMS
-        if index == ARTICLES_GRAMS:
-            params["phrase"] = phrase(query)
+    if index is not None:
         # Ranked by bm25 among the newest RANK_WINDOW matches (by rowid, i.e. archive order):
         # exact for any term with fewer matches, and a bounded cost for 股 or 公司, whose tens
         # of thousands of matches would each need scoring. Filters apply before the window.
-        join = f" join {ARTICLES} a on a.rowid = {index}.rowid" if where else ""
-        matches = (f"select {index}.rowid as rowid, {index}.rank as rank from {index}{join} "
-                   f"where {index} match :phrase {''.join(' and ' + w for w in where)} order by {index}.rowid desc")
+        matches = f"select {index}.rowid as rowid, {index}.rank as rank {source} order by {index}.rowid desc"
         ranked = f"select rowid, rank from ({matches}) order by rank"
         if limit is not None:
             matches += " limit :window"
@@ -100,8 +138,7 @@ def search(
         # Only the top rows are joined with their (long) articles.
         sql = f"select {columns}, m.rank as score from ({ranked}) m join {ARTICLES} a on a.rowid = m.rowid order by m.rank"
     else:
-        sql = (f"select {columns}, 0.0 as score from {ARTICLES} a where (instr(a.title, :query) "
-               f"or instr(a.body_text, :query)) {''.join(' and ' + w for w in where)} order by a.published_at desc")
+        sql = f"select {columns}, 0.0 as score {source} order by a.published_at desc"
     if limit is not None:
         sql += " limit :limit"
         params["limit"] = limit

@@ -1,7 +1,14 @@
-"""`scrapy crawl`, exiting with code 3 when the run failed a quality gate (see crawling/quality.py).
+"""`scrapy crawl`: Scrapy's, checking its arguments first and ending with what the run did.
 
-Exit codes: 0 good run, 1 the crawl could not start, 3 a quality gate failed or a possible
-gap in the archive was found — the run report (NEWSCRAWL_REPORT) says which and why.
+    scrapy crawl finews [-a refresh=all|ID,…|FILE] [-a start_url=URL] [-a urls=FILE] [-s NAME=VALUE]
+
+At the end it prints the run in words (new, revised, drops by reason, share failures, failed
+requests, gates and gap) and where it wrote (archive, JSONL, report), as the demo does.
+
+Exit codes: 0 a good run; 1 the crawl could not start or did not run (another program's
+file as the archive, a Ctrl-C before the first page); 2 a mistake on the command line (an
+unknown spider, a bad -a refresh=…); 3 a quality gate failed or a possible gap in the
+archive was found — the summary and the run report (NEWSCRAWL_REPORT) say which and why.
 """
 
 from __future__ import annotations
@@ -12,28 +19,72 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from newscrawl.archive import Archive, ArchiveError
+from newscrawl.archive import Archive, ArchiveError, ArchiveReader
+from newscrawl.crawling.incremental import refresh_ids
+from newscrawl.crawling.quality import summary_lines, where_lines
+from newscrawl.crawling.report import RunReportExtension
 
+DID_NOT_RUN = 1
 QUALITY_FAILED = 3
 
 
 class Command(ScrapyCrawlCommand):
+    def short_desc(self) -> str:
+        return "Run a spider (finews: the site; share: share links alone) and say what the run did"
+
+    def long_desc(self) -> str:
+        return (__doc__ or "").strip()
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
-            raise UsageError("give one spider")
+            raise UsageError("give the one spider to run (scrapy list names them)")
         assert self.crawler_process is not None and self.settings is not None
-        if self.settings.get("NEWSCRAWL_DB"):
+        check_spider(args[0], self.crawler_process.spider_loader.list())
+        check_arguments(opts.spargs)
+        db = self.settings.get("NEWSCRAWL_DB")
+        if db:
             try:  # another program's SQLite file is refused before anything is crawled
-                Archive(self.settings["NEWSCRAWL_DB"]).close()
+                Archive(db).close()
             except ArchiveError as exc:
                 print(f"crawl failed: {exc}", file=sys.stderr)
-                self.exitcode = 1
+                self.exitcode = DID_NOT_RUN
                 return
         crawler = self._create_crawler(args[0])
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:
-            self.exitcode = 1
-        elif crawler.stats and (crawler.stats.get_value("newscrawl/quality/failed")
-                                or crawler.stats.get_value("newscrawl/quality/gap")):
+            self.exitcode = DID_NOT_RUN
+            return
+        extension = crawler.get_extension(RunReportExtension)
+        report = extension.report if extension is not None else None
+        if report is None:
+            # Stopped (Ctrl-C) before the engine ran: the spider never opened nor closed.
+            print("crawl did not run: it was stopped before it started", file=sys.stderr)
+            self.exitcode = DID_NOT_RUN
+            return
+        articles = stories = None
+        if db:
+            reader = ArchiveReader.open(db)
+            articles, stories = reader.count(), reader.cluster_count()
+            reader.close()
+        s = self.settings
+        print("\n".join([*summary_lines(report, articles, stories),
+                         *where_lines({"Archive (SQLite)": db, "JSONL": s.get("NEWSCRAWL_JSONL"),
+                                       "Run report": s.get("NEWSCRAWL_REPORT")})]))
+        if crawler.stats and (crawler.stats.get_value("newscrawl/quality/failed")
+                              or crawler.stats.get_value("newscrawl/quality/gap")):
             self.exitcode = QUALITY_FAILED
+
+
+def check_spider(name: str, spiders: list[str]) -> None:
+    if name not in spiders:
+        raise UsageError(f"no spider named {name!r}; the spiders are: {', '.join(sorted(spiders))}")
+
+
+def check_arguments(spider_args: dict[str, str]) -> None:
+    """Spider arguments read by newscrawl's components, checked before anything runs."""
+    if "refresh" in spider_args:
+        try:
+            refresh_ids(spider_args["refresh"])
+        except ValueError as exc:
+            raise UsageError(f"-a refresh={spider_args['refresh']}: {exc}") from None

@@ -2,6 +2,10 @@
 
     scrapy search QUERY [--since DATE] [--until DATE] [--category SLUG] [--media NAME]
                         [--limit 20] [--json] [--db data/newscrawl.db]
+
+A term is a literal substring of the title or text, whatever its length: no operators,
+quotes or wildcards. Read-only: the archive is opened with mode=ro and left as it was.
+Exit codes: 0 searched (with or without results), 1 no archive there (or not one), 2 a bad option.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from newscrawl.archive import ArchiveError, ArchiveReader
+from newscrawl.archive.search import check_bound, looks_like_syntax
 
 
 class Command(ScrapyCommand):
@@ -26,6 +31,9 @@ class Command(ScrapyCommand):
 
     def short_desc(self) -> str:
         return "Search the archive's titles and texts (ranked, with snippets)"
+
+    def long_desc(self) -> str:
+        return (__doc__ or "").strip()
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
@@ -40,6 +48,16 @@ class Command(ScrapyCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             raise UsageError("give one QUERY (quote it if it has spaces)")
+        query = args[0]
+        for name in ("since", "until"):
+            try:
+                check_bound(name, getattr(opts, name))
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
+        if opts.limit < 0:
+            raise UsageError(f"--limit must be 0 (all) or more, not {opts.limit}")
+        if not query.strip():
+            raise UsageError("the QUERY is empty")
         assert self.settings is not None
         path = Path(opts.db or self.settings.get("NEWSCRAWL_DB"))
         try:
@@ -48,14 +66,20 @@ class Command(ScrapyCommand):
             print(f"search failed: {exc}", file=sys.stderr)
             self.exitcode = 1
             return
+        filters = (opts.since, opts.until, opts.category, opts.media)
         try:
-            hits = archive.search(args[0], opts.since, opts.until, opts.category, opts.media, opts.limit or None)
+            hits = archive.search(query, *filters, opts.limit or None)
+            total = len(hits) if not opts.limit or len(hits) < opts.limit else archive.search_count(query, *filters)
         finally:
             archive.close()
+        if looks_like_syntax(query):
+            print(f"note: {query!r} is searched as written, one literal substring: there are no operators "
+                  "(AND, OR, NOT), quotes or wildcards (*)", file=sys.stderr)
         for hit in hits:
             if opts.json:
                 print(json.dumps(hit.as_dict(), ensure_ascii=False))
             else:
                 print(f"{hit.published_at or '-':25} {hit.media or '-'}  {hit.title}\n    {hit.snippet}\n    {hit.url}")
         if not opts.json:
-            print(f"{len(hits)} result{'s' if len(hits) != 1 else ''}")
+            shown = f"{len(hits):,} of {total:,}" if total > len(hits) else f"{total:,}"
+            print(f"{shown} result{'s' if total != 1 else ''}")

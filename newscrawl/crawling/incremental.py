@@ -56,13 +56,33 @@ def _enabled(crawler: Crawler) -> Archive:
     return archive_for(crawler)
 
 
+_ID = re.compile(r"(?:NW)?([0-9]{10,})", re.I)
+
+
 def refresh_ids(value: str | None) -> set[str] | None:
     """The ids a run must fetch again: None for all (`refresh=all`); ids, NW codes or post URLs,
-    separated by commas or spaces, or one per line in a file."""
+    separated by commas or spaces, or one per line in a file. ValueError names what is none
+    of these, or the file that cannot be read."""
     if value and value.strip().lower() == "all":
         return None
-    tokens = read_url_args(value) if value and Path(value).is_file() else re.split(r"[\s,;]+", value or "")
-    return {article_id_from_url(t) or t.removeprefix("NW") for t in (t.strip() for t in tokens) if t}
+    source = ""
+    if value and Path(value).is_file():
+        try:
+            tokens, source = read_url_args(value), f" (in {value})"
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"cannot read {value}: {getattr(exc, 'strerror', None) or exc}") from None
+    else:
+        tokens = re.split(r"[\s,;]+", value or "")
+    ids = set()
+    for token in (t.strip() for t in tokens):
+        if not token:
+            continue
+        found = article_id_from_url(token) or (m[1] if (m := _ID.fullmatch(token)) else None)
+        if found is None:
+            raise ValueError(f"{token!r}{source} is not an article id, an NW code, a post URL or 'all', "
+                             "nor a file of them")
+        ids.add(found)
+    return ids
 
 
 class IncrementalSpiderMiddleware:

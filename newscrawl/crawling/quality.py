@@ -2,7 +2,7 @@
 
 Pure functions over the crawl's stats (and the previous run's), used by the run report:
 - summary(): new, revised, dropped by reason, errors by kind, share failures, duration, the
-  window of publication times seen;
+  window of publication times seen; summary_lines() says it in words (`scrapy crawl`, the demo);
 - failed_gates(): the quality gates a run failed (settings NEWSCRAWL_GATE_*), which make
   `scrapy crawl` exit with code 3 so cron and CI alert;
 - gap(): a possible hole in the archive — the last good run is older than the site's
@@ -37,16 +37,69 @@ def summary(stats: dict[str, Any]) -> dict[str, Any]:
     return {
         "new": stats.get(f"{P}store/new", 0),
         "revised": stats.get(f"{P}store/changed", 0),
+        "deduplication": _with(stats, f"{P}dedup/"),
         "dropped": {**_with(stats, f"{P}validate/"),
                     **{f"page_{k}": v for k, v in _with(stats, f"{P}finews/page_dropped/").items()},
                     **{f"dedup_{k}": v for k, v in _with(stats, f"{P}dedup/").items() if k in ("same_url",)}},
-        "errors": {**_with(stats, f"{P}finews/fetch_error/"), **_with(stats, "downloader/exception_type_count/")},
-        "share_failures": {k: v for k, v in share.items() if k != "ok"},
+        # Requests that failed for good (their errback ran): a request retried, then answered,
+        # is no error; it is counted in `retried`.
+        "errors": _with(stats, f"{P}finews/fetch_error/"),
+        "retried": stats.get("retry/count", 0),
+        "share_ok": share.get("ok", 0),
+        "share_failures": {k: v for k, v in share.items() if k not in ("ok", "gave_up")},
+        "share_gave_up": share.get("gave_up", 0),
+        "pages": stats.get("response_received_count", 0),
         "requests": stats.get("downloader/request_count", 0),
         "duration_seconds": stats.get("elapsed_time_seconds"),
         "published_window": {"first": stats.get(FIRST_SEEN), "last": stats.get(LAST_SEEN)},
         "incremental": _with(stats, f"{P}incremental/"),
     }
+
+
+def summary_lines(report: dict[str, Any], articles: int | None = None, stories: int | None = None) -> list[str]:
+    """The run in words: the first line says how it ended, the others are indented by two.
+
+    `report` is the run report (finish_reason, summary, failed_gates, gap); `articles` and
+    `stories`, when known, are the archive's totals after the run.
+    """
+    s = report["summary"]
+    retried = f", {s['retried']:,} retried" if s.get("retried") else ""
+    lines = [f"Crawl {report['finish_reason']}: {s['pages']:,} pages fetched in {s.get('duration_seconds') or 0:.1f} s"
+             f"{retried}"]
+    totals = f"; {articles:,} in the archive" if articles is not None else ""
+    totals += f", {stories:,} stories" if stories is not None else ""
+    lines.append(f"  articles: {s['new']:,} new, {s['revised']:,} revised{totals}")
+    if s.get("deduplication"):
+        lines.append("  deduplication: " + ", ".join(f"{k} {v:,}" for k, v in s["deduplication"].items()))
+    skipped = s.get("incremental", {})
+    if skipped.get("skipped") or skipped.get("not_modified"):
+        lines.append(f"  incremental: {skipped.get('skipped', 0):,} links to archived posts not followed, "
+                     f"{skipped.get('not_modified', 0):,} pages unchanged (304)")
+    lines += _listed("dropped, by reason", s["dropped"])
+    lines.append(f"  share links: {s['share_ok']:,} answered with the source's text and time"
+                 + ("; the rest, archived from the post page alone:" if s["share_failures"] else ""))
+    lines += [f"    {k}: {v:,}" for k, v in s["share_failures"].items()]
+    if s.get("share_gave_up"):
+        lines.append(f"    given up after their last attempt: {s['share_gave_up']:,}")
+    lines += _listed("failed requests", s["errors"])
+    for failure in report.get("failed_gates") or []:
+        lines.append(f"  QUALITY GATE FAILED: {failure}")
+    if report.get("gap"):
+        gap_ = report["gap"]
+        lines.append(f"  POSSIBLE GAP in the archive: {gap_['reason']} ({gap_['from']} to {gap_['to']})")
+    return lines
+
+
+def where_lines(where: dict[str, str | None]) -> list[str]:
+    """Where a run wrote (label -> path; None: not written), aligned."""
+    width = max((len(label) for label in where), default=0) + 1
+    return [f"{label + ':':{width}} {path}" for label, path in where.items() if path]
+
+
+def _listed(title: str, counts: dict[str, int]) -> list[str]:
+    if not counts:
+        return [f"  {title}: none"]
+    return [f"  {title}:", *(f"    {k}: {v:,}" for k, v in counts.items())]
 
 
 def failed_gates(stats: dict[str, Any], gates: Gates) -> list[str]:

@@ -1,5 +1,5 @@
-"""Write the crawl's outcome to a JSON file when it ends: finish reason, summary, quality gates,
-a possible gap in the archive, and all stats.
+"""Judge the crawl when it ends — finish reason, summary, quality gates, a possible gap in the
+archive, all stats — and write it to a JSON file (NEWSCRAWL_REPORT; empty: not written).
 
 The demo, the tests and cron wrappers read it instead of scraping the log. A failed gate is
 also counted (`newscrawl/quality/failed`), which makes `scrapy crawl` exit with code 3.
@@ -15,7 +15,6 @@ from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
 from newscrawl.archive import Archive
@@ -27,9 +26,10 @@ DEFAULT_GATES = Gates()
 
 
 class RunReportExtension:
-    def __init__(self, path: str, stats: StatsCollector, gates: Gates = DEFAULT_GATES,
+    def __init__(self, path: str | None, stats: StatsCollector, gates: Gates = DEFAULT_GATES,
                  retention: timedelta = timedelta(days=3), archive: Archive | None = None, replay: bool = False) -> None:
-        self.path = Path(path)
+        self.path = Path(path) if path else None
+        self.report: dict[str, Any] | None = None  # when the spider has closed
         self.stats = stats
         self.gates = gates
         self.retention = retention
@@ -39,9 +39,7 @@ class RunReportExtension:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunReportExtension:
         s = crawler.settings
-        path = s.get("NEWSCRAWL_REPORT")
-        if not path:
-            raise NotConfigured("NEWSCRAWL_REPORT is empty")
+        path = s.get("NEWSCRAWL_REPORT")  # empty: judged, summarized, not written
         gates = Gates(s.getint("NEWSCRAWL_GATE_MIN_NEW", Gates.min_new),
                       s.getfloat("NEWSCRAWL_GATE_MAX_ERROR_RATE", Gates.max_error_rate),
                       s.getfloat("NEWSCRAWL_GATE_MAX_SHARE_FAILURE_RATE", Gates.max_share_failure_rate))
@@ -76,6 +74,9 @@ class RunReportExtension:
             "gap": possible_gap,
             "stats": {k: _plain(v) for k, v in sorted(self.stats.get_stats().items())},
         }
+        self.report = report
+        if self.path is None:
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(self.path.suffix + ".tmp")
         tmp.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -27,6 +27,7 @@ from typing import Any
 from newscrawl import __version__
 from newscrawl.archive import ArchiveError, ArchiveReader
 from newscrawl.archive.releases import Selection
+from newscrawl.archive.search import check_bound
 from newscrawl.export.writers import ShardWriter
 from newscrawl.items import Article
 
@@ -58,13 +59,10 @@ class Filters:
         if self.time not in TIME_FIELDS:
             raise ExportError(f"--time must be published or fetched, not {self.time!r}")
         for name in ("since", "until"):
-            value = getattr(self, name)
-            if value is not None:
-                try:
-                    datetime.fromisoformat(value)
-                except ValueError:
-                    raise ExportError(f"--{name} must be an ISO date or time (2021-12-08, 2021-12-08T10:00), "
-                                      f"not {value!r}") from None
+            try:
+                check_bound(name, getattr(self, name))
+            except ValueError as exc:
+                raise ExportError(str(exc)) from None
 
     def selection(self, ids: tuple[str, ...] | None = None) -> Selection:
         """The archive's selection for these filters (`ids`: the --query hits)."""

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from newscrawl.archive import ArchiveReader
+from newscrawl.crawling.quality import summary_lines, where_lines
 from newscrawl.mirror.generator import GeneratedSite
 from newscrawl.mirror.proxy import MirrorProxy
 from newscrawl.mirror.runner import crawl_through_mirror
@@ -42,33 +43,13 @@ def main(argv: list[str] | None = None) -> int:
         print("The crawl wrote no report: see the log above.", file=sys.stderr)
         return 1
 
-    stats = result.stats
     archive = ArchiveReader.open(args.out / "newscrawl.db")
-    print(f"3. Crawl finished ({result.report['finish_reason']}): "
-          f"{stats.get('response_received_count', 0)} pages fetched in {stats.get('elapsed_time_seconds', 0):.1f} s")
-    print(f"   articles archived: {archive.count()} in total, "
-          f"{stats.get('newscrawl/store/new', 0)} new, {stats.get('newscrawl/store/changed', 0)} revised this run")
-    dedup = {k.removeprefix("newscrawl/dedup/"): v for k, v in stats.items() if k.startswith("newscrawl/dedup/")}
-    print("   deduplication: " + ", ".join(f"{k} {v}" for k, v in sorted(dedup.items()))
-          + f"; {archive.cluster_count()} stories")
-    ours = {k.removeprefix("newscrawl/"): v for k, v in result.newscrawl_stats().items()}
-    drops = {k: v for k, v in ours.items() if k.startswith(("finews/page_dropped/", "validate/"))}
-    failed = {k: v for k, v in ours.items() if k.startswith("finews/fetch_error/")}
-    print("   dropped, by reason:" + ("" if drops else " none"))
-    for key, count in sorted(drops.items()):
-        print(f"     {key}: {count}")
-    share = {k.removeprefix("share/"): v for k, v in ours.items() if k.startswith("share/")}
-    print(f"   share links: {share.pop('ok', 0)} answered with the source's text and time; "
-          "the rest, archived from the post page alone:" + ("" if share else " none"))
-    for key, count in sorted(share.items()):
-        print(f"     share/{key}: {count}")
-    # Category pages are requested for each word of a split category; most words have none.
-    print("   failed requests:" + ("" if failed else " none"))
-    for key, count in sorted(failed.items()):
-        print(f"     {key}: {count}")
-    print(f"4. Archive (SQLite): {args.out / 'newscrawl.db'}   table `articles`")
-    print(f"   JSONL:            {args.out / 'articles.jsonl'}")
-    print(f"   Run report:       {args.out / 'last-run.json'}")
+    # What `scrapy crawl` itself prints at its end: the run, then where it wrote.
+    run = summary_lines(result.report, archive.count(), archive.cluster_count())
+    files = where_lines({"Archive (SQLite)": f"{args.out / 'newscrawl.db'}   table `articles`",
+                         "JSONL": str(args.out / "articles.jsonl"), "Run report": str(args.out / "last-run.json")})
+    print("\n".join(f"{'3. ' if n == 0 else ' '}{line}" for n, line in enumerate(run)))
+    print("\n".join(f"{'4. ' if n == 0 else '   '}{line}" for n, line in enumerate(files)))
     print(f"5. Example query: sqlite3 {args.out / 'newscrawl.db'} \"{EXAMPLE_QUERY}\"")
     for row in archive.db.query(EXAMPLE_QUERY):
         print(f"     {row['media']}: {row['articles']}")
