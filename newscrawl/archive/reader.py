@@ -34,6 +34,7 @@ from newscrawl.archive.schema import (
     RUNS,
     ArchiveError,
     readable_problem,
+    refuse,
     version,
 )
 from newscrawl.archive.search import Hit, count, search
@@ -68,16 +69,9 @@ class ArchiveReader:
             conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
         except sqlite3.Error as exc:
             raise ArchiveError(f"cannot open {path}: {exc}") from None
-        try:
-            # A reader waits for a writer's commit instead of failing "database is locked".
-            conn.execute("pragma busy_timeout=30000")
-            problem = readable_problem(conn, path)
-        except sqlite3.DatabaseError as exc:
-            conn.close()
-            raise ArchiveError(f"{path} is not an SQLite database ({exc})") from None
-        if problem:
-            conn.close()
-            raise ArchiveError(problem)
+        # A reader waits for a writer's commit instead of failing "database is locked".
+        conn.execute("pragma busy_timeout=30000")
+        refuse(conn, path, readable_problem)
         return cls(sqlite_utils.Database(conn))
 
     def close(self) -> None:

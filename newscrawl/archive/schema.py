@@ -24,6 +24,7 @@ through sqlite-utils except what it cannot declare (the contentless FTS5 table).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
 import sqlite_utils
 
@@ -182,6 +183,17 @@ def readable_problem(conn: sqlite3.Connection, path: object) -> str | None:
         return (f"{path} has an older archive schema (version {found}; this newscrawl reads {MIN_READABLE} "
                 f"to {VERSION}): upgrade it with `scrapy migrate --db {path}` (a crawl into it does too)")
     return None
+
+
+def refuse(conn: sqlite3.Connection, path: object, problem: Callable[[sqlite3.Connection, object], str | None]) -> None:
+    """Close `conn` and raise ArchiveError if `problem` finds one (or the file is no SQLite)."""
+    try:
+        found = problem(conn, path)
+    except sqlite3.DatabaseError as exc:
+        found = f"{path} is not an SQLite database ({exc})"
+    if found:
+        conn.close()
+        raise ArchiveError(found)
 
 
 def foreign_problem(conn: sqlite3.Connection, path: object) -> str | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import sqlite3
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -30,9 +29,9 @@ from newscrawl.archive.schema import (
     ARTICLES_GRAMS,
     CLUSTERS,
     REVISIONS,
-    ArchiveError,
     foreign_problem,
     migrate,
+    refuse,
 )
 from newscrawl.items import CONTENT_FIELDS, JSON_FIELDS
 
@@ -68,14 +67,7 @@ class Archive(ArchiveReader):
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         db = sqlite_utils.Database(path)
-        try:
-            problem = foreign_problem(db.conn, path)
-        except sqlite3.DatabaseError as exc:
-            db.close()
-            raise ArchiveError(f"{path} is not an SQLite database ({exc}): not touched") from None
-        if problem:
-            db.close()
-            raise ArchiveError(problem)
+        refuse(db.conn, path, foreign_problem)  # another program's file is left as it is
         super().__init__(db)
         # WAL lets readers (search, export, Datasette) work while a crawl writes.
         self.db.enable_wal()
