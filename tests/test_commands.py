@@ -61,32 +61,48 @@ def test_a_long_crawl_logs_its_progress(serve, small_site: GeneratedSite, tmp_pa
     progress = [line.split("Progress: ", 1)[1] for line in result.log.splitlines() if "Progress: " in line]
     assert len(progress) >= 3, result.log[-2000:]
     assert all(" pages (" in line and "/s), " in line and " new articles, " in line for line in progress)
-    assert progress[0] != progress[-1]  # it moves
+    pages = [int(line.split(" pages", 1)[0].replace(",", "")) for line in progress]
+    assert pages == sorted(pages) and pages[0] < pages[-1]  # it moves
     assert "Crawled " not in result.log  # Scrapy's own LogStats line is replaced
 
 
+def _crawl(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    """`scrapy crawl ARGS` writing only into tmp_path (and reaching no network: no proxy here)."""
+    outputs = [f"NEWSCRAWL_DB={tmp_path / 'a.db'}", f"NEWSCRAWL_JSONL={tmp_path / 'a.jsonl'}",
+               f"NEWSCRAWL_REPORT={tmp_path / 'r.json'}"]
+    return run_scrapy("crawl", *args, *(arg for setting in outputs for arg in ("-s", setting)))
+
+
 def test_an_unknown_spider_is_one_line(tmp_path: Path) -> None:
-    _usage_error(run_scrapy("crawl", "finwes", "-s", f"NEWSCRAWL_DB={tmp_path / 'a.db'}"), "no spider named 'finwes'")
-    assert not (tmp_path / "a.db").exists()
+    _usage_error(_crawl(tmp_path, "finwes"), "no spider named 'finwes'")
+    assert not list(tmp_path.iterdir())
 
 
 def test_a_refresh_that_names_nothing_is_one_line(tmp_path: Path) -> None:
-    db = f"NEWSCRAWL_DB={tmp_path / 'a.db'}"
-    _usage_error(run_scrapy("crawl", "finews", "-a", "refresh=ids.txt", "-s", db), "'ids.txt' is not an article id")
-    _usage_error(run_scrapy("crawl", "finews", "-a", "refresh=202205262200011681,soon", "-s", db), "'soon'")
+    _usage_error(_crawl(tmp_path, "finews", "-a", "refresh=ids.txt"), "'ids.txt' is not an article id")
+    _usage_error(_crawl(tmp_path, "finews", "-a", "refresh=202205262200011681,soon"), "'soon'")
+    _usage_error(_crawl(tmp_path, "finews", "-a", "refresh="), "give ids, NW codes, post URLs")
     binary = tmp_path / "ids.bin"
     binary.write_bytes(b"\xff\xfe\x00 not text")
-    _usage_error(run_scrapy("crawl", "finews", "-a", f"refresh={binary}", "-s", db), f"cannot read {binary}")
+    _usage_error(_crawl(tmp_path, "finews", "-a", f"refresh={binary}"), f"cannot read {binary}")
     listed = tmp_path / "ids.txt"
     listed.write_text("202205262200011681\nNW202205262200011682\n# a comment\nnot-an-id\n", encoding="utf-8")
-    _usage_error(run_scrapy("crawl", "finews", "-a", f"refresh={listed}", "-s", db), f"'not-an-id' (in {listed})")
-    assert not (tmp_path / "a.db").exists()
+    _usage_error(_crawl(tmp_path, "finews", "-a", f"refresh={listed}"), f"'not-an-id' (in {listed})")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ids.bin", "ids.txt"]
+
+
+def test_an_archive_that_cannot_be_opened_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "a.db").mkdir()  # a directory where the archive should be
+    done = _crawl(tmp_path, "finews")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith(f"crawl failed: cannot open the archive at {tmp_path / 'a.db'}")
 
 
 def test_search_checks_its_options_and_says_how_many_matched(tmp_path: Path) -> None:
     db = str(build_archive(tmp_path / "a.db", articles=60))
     _usage_error(run_scrapy("search", "的", "--db", db, "--since", "yesterday"), "--since must be an ISO date")
     _usage_error(run_scrapy("search", "的", "--db", db, "--until", "2022-13-45"), "--until must be an ISO date")
+    _usage_error(run_scrapy("search", "的", "--db", db, "--since", "20211208"), "--since must be an ISO date")
     _usage_error(run_scrapy("search", "的", "--db", db, "--limit", "-1"), "--limit must be 0 (all) or more")
     everything = run_scrapy("search", "的", "--db", db, "--limit", "0")
     total = int(everything.stdout.strip().splitlines()[-1].split()[0])
@@ -97,3 +113,4 @@ def test_search_checks_its_options_and_says_how_many_matched(tmp_path: Path) -> 
     assert literal.returncode == 0 and literal.stdout.strip().endswith("0 results")
     assert "searched as written" in literal.stderr and "no operators" in literal.stderr
     assert "searched as written" not in few.stderr
+    assert "searched as written" not in run_scrapy("search", "10:30", "--db", db).stderr

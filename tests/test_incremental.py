@@ -123,8 +123,15 @@ def test_a_failing_share_answer_is_asked_with_a_backoff_then_given_up(serve, sma
     archive.close()
     stats, n = run(soon)  # given up: never asked again …
     assert n == 0 and "newscrawl/incremental/share_retried" not in stats and "newscrawl/share/gave_up" not in stats
-    healthy = serve(small_site)  # … unless refreshed, which starts the count again
-    result = crawl_through_mirror(healthy.url, tmp_path, settings=soon, spider_args={"refresh": article.id})
+    stats, n = run(soon, refresh=article.id)  # … unless refreshed, which starts the count again
+    assert n == 1 and stats["newscrawl/incremental/refetched"] >= 1
+    archive = Archive(tmp_path / "newscrawl.db")
+    assert archive.share_attempts(article.id) == (1, False)
+    archive.close()
+    stats, n = run(soon)  # so later runs ask it again
+    assert n == 1
+    healthy = serve(small_site)  # and a good answer ends it
+    result = crawl_through_mirror(healthy.url, tmp_path, settings=soon)
     assert result.stats["newscrawl/share/ok"] == 1 and result.stats["newscrawl/store/changed"] == 1
     archive = Archive(tmp_path / "newscrawl.db")
     assert archive.get(article.id)["source_title"] == article.title and archive.share_attempts(article.id) == (0, False)
@@ -147,6 +154,9 @@ def test_share_retries_are_read_a_few_hundred_a_query(tmp_path: Path) -> None:
 
 
 def test_a_requests_kind_is_classified_once_and_read_from_its_meta(monkeypatch, tmp_path: Path) -> None:
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+
     import newscrawl.crawling.captures
     import newscrawl.crawling.incremental
     import newscrawl.parsing.listing
@@ -157,8 +167,6 @@ def test_a_requests_kind_is_classified_once_and_read_from_its_meta(monkeypatch, 
     from newscrawl.parsing import urls
     from newscrawl.spiders import KIND
     from newscrawl.spiders.finews import FinewsSpider
-    from scrapy.http import HtmlResponse
-    from scrapy.utils.test import get_crawler
 
     calls: list[str] = []
 
@@ -192,3 +200,15 @@ def test_a_requests_kind_is_classified_once_and_read_from_its_meta(monkeypatch, 
     listing = spider.request_for("https://finews.withounder.com/category/huaxiashibao.html")
     CaptureMiddleware(archive, crawler.stats).process_response(listing, HtmlResponse(listing.url, body=b"x", request=listing))
     assert archive.captured_urls("category") == [listing.url]
+
+
+def test_a_redirected_request_is_classified_by_where_it_went() -> None:
+    from scrapy import Request
+
+    from newscrawl.spiders import KIND, kind_of
+
+    post = Request("https://finews.withounder.com/emnews/2022/05/26/202205262200011681.html", meta={KIND: "post"})
+    assert kind_of(post) == "post"
+    # What RedirectMiddleware makes of it: the meta (and the kind in it) travels along.
+    moved = post.replace(url="https://finews.withounder.com/", meta={**post.meta, "redirect_urls": [post.url]})
+    assert kind_of(moved) == "home" and kind_of(moved) == "home"

@@ -3,10 +3,12 @@ was; another program's file, or no SQLite at all, is one line and exit 1, and st
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import closing
@@ -106,6 +108,39 @@ def test_a_foreign_sqlite_file_is_refused_and_untouched(command: tuple[str, ...]
         assert conn.execute("pragma journal_mode").fetchone()[0] == "delete"  # not switched to WAL
 
 
+def test_another_programs_articles_table_is_not_taken_for_an_old_archive(tmp_path: Path) -> None:
+    other = tmp_path / "notes.db"
+    with closing(sqlite3.connect(other)) as conn, conn:
+        conn.execute("create table articles (id integer primary key, body text)")
+        conn.execute("insert into articles (body) values ('mine')")
+    before = file_state(other)
+    for args in (("search", "的"), ("migrate",)):
+        _one_line_error(run_scrapy(*args, "--db", str(other)), "is not a newscrawl archive")
+    with pytest.raises(ArchiveError, match="not a newscrawl archive"):
+        Archive(other)
+    assert file_state(other) == before
+
+
+def test_an_archive_in_a_directory_the_reader_cannot_write_is_read(archive_path: Path, tmp_path: Path) -> None:
+    """A read-only mount, or another user's archive: SQLite cannot make its -shm file there.
+    (As root, the reader runs as the user nobody in a directory root owns — pytest's own
+    temporary directories are private to root, so this one is world-readable in /tmp; as
+    another user, in a directory made read-only.)"""
+    with tempfile.TemporaryDirectory(prefix="newscrawl-ro-") as shared_dir:
+        shared = Path(shared_dir)
+        shutil.copy(archive_path, shared / "newscrawl.db")
+        (shared / "newscrawl.db").chmod(0o644)
+        shared.chmod(0o755 if os.geteuid() == 0 else 0o555)
+        reader = ("import sys; from newscrawl.archive import ArchiveReader; "
+                  "print(ArchiveReader.open(sys.argv[1]).count())")
+        as_other = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if os.geteuid() == 0 else []
+        done = subprocess.run([*as_other, sys.executable, "-c", reader, str(shared / "newscrawl.db")],
+                              capture_output=True, text=True, cwd=Path(__file__).parents[1])
+        shared.chmod(0o755)
+        assert done.returncode == 0 and done.stdout.strip() == "40", done.stderr
+        assert sorted(p.name for p in shared.iterdir()) == ["newscrawl.db"]
+
+
 def test_a_file_that_is_no_sqlite_is_one_line(tmp_path: Path) -> None:
     readme = tmp_path / "README.md"
     readme.write_text("# not a database\n" * 100, encoding="utf-8")
@@ -139,7 +174,7 @@ def test_an_older_archive_is_read_after_scrapy_migrate(archive_path: Path) -> No
     assert file_state(archive_path) == before
     migrated = run_scrapy("migrate", "--db", str(archive_path))
     assert migrated.returncode == 0 and f"migrated from schema version 3 to {VERSION}" in migrated.stdout
-    assert run_scrapy("migrate", "--db", str(archive_path)).stdout.strip().endswith("nothing to do")
+    assert run_scrapy("migrate", "--db", str(archive_path)).stdout.strip().endswith("up to date")
     assert run_scrapy("search", "的", "--db", str(archive_path)).returncode == 0
 
 

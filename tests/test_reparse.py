@@ -19,12 +19,13 @@ from tests.conftest import data_state
 CHANGED = {"SPIDER_MODULES": "tests.changed_parser"}
 
 
-def _reparse(db: Path, *settings: str) -> subprocess.CompletedProcess:
+def _reparse(db: Path, *settings: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "scrapy", "reparse", "--db", str(db)]
     for setting in settings:
         cmd += ["-s", setting]
     # No proxy and no mirror: a request that reached the network would fail.
-    env = {"PATH": "/usr/bin:/bin", "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
+    env = {"PATH": "/usr/bin:/bin", "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9",
+           **(env or {})}
     return subprocess.run(cmd, capture_output=True, text=True, cwd=PROJECT_DIR, env=env, check=True)
 
 
@@ -110,6 +111,11 @@ def test_a_reparse_elsewhere_writes_beside_that_archive_only(serve, small_site: 
     assert len(lines) == 120 and all("（新解析）" in line for line in lines)
     report = json.loads((elsewhere / "last-reparse.json").read_text(encoding="utf-8"))
     assert report["finish_reason"] == "finished" and report["gap"] is None
+    # Outputs a user's own settings choose are kept.
+    (tmp_path / "mysettings.py").write_text(f"from newscrawl.settings import *\nNEWSCRAWL_JSONL = {str(tmp_path / 'mine.jsonl')!r}\n",
+                                            encoding="utf-8")
+    _reparse(elsewhere / "newscrawl.db", env={"PYTHONPATH": str(tmp_path), "SCRAPY_SETTINGS_MODULE": "mysettings"})
+    assert (tmp_path / "mine.jsonl").exists() and data_state() == before
 
 
 def test_the_gap_alarm_looks_past_a_reparse(serve, small_site: GeneratedSite, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -42,6 +43,10 @@ def test_gates() -> None:
     # Too few requests to judge a rate; known failures asked again do not count.
     assert failed_gates({"downloader/request_count": 5, "newscrawl/finews/fetch_error/http_500": 5}, Gates()) == []
     assert failed_gates({**good, "newscrawl/share/http_404": 40, "newscrawl/incremental/share_retried": 40}, Gates()) == []
+    # A give-up is the last failure of an answer retried and counted by its reason already.
+    gave_up = {**good, "newscrawl/share/http_503": 20, "newscrawl/share/gave_up": 20,
+               "newscrawl/incremental/share_retried": 20}
+    assert failed_gates(gave_up, Gates()) == []
 
 
 def test_gap() -> None:
@@ -82,3 +87,19 @@ def test_a_pause_longer_than_the_retention_raises_the_gap_alarm(serve, small_sit
     result = crawl_through_mirror(proxy.url, tmp_path)
     assert result.returncode == 3 and result.report["gap"]["reason"].startswith("the last good run finished")
     assert "Possible gap in the archive" in result.log
+
+
+def test_only_a_walk_of_the_site_counts_as_a_good_run(serve, small_site: GeneratedSite, tmp_path: Path) -> None:
+    proxy = serve(small_site)
+    assert crawl_through_mirror(proxy.url, tmp_path).returncode == 0
+    with closing(sqlite3.connect(tmp_path / "newscrawl.db")) as conn, conn:  # as if it ran six days ago
+        conn.execute("update runs set finished_at = ?", [(datetime.now(UTC) - timedelta(days=6)).isoformat()])
+    article = next(a for a in small_site.articles if a.share_id and not a.planted and not a.share_case)
+    # A share backfill and a crawl from a category page finish now, but neither walked the site.
+    crawl_through_mirror(proxy.url, tmp_path, spider="share", spider_args={"ids": article.share_id})
+    category = f"https://finews.withounder.com/category/{article.slug.split()[0]}.html"
+    crawl_through_mirror(proxy.url, tmp_path, spider_args={"start_url": category})
+    with closing(sqlite3.connect(tmp_path / "newscrawl.db")) as conn:
+        assert [k for (k,) in conn.execute("select kind from runs order by run_id")] == ["crawl", "backfill", "partial"]
+    result = crawl_through_mirror(proxy.url, tmp_path)
+    assert result.returncode == 3 and result.report["gap"]["reason"].startswith("the last good run finished 6 days")

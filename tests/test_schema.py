@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from newscrawl.archive import Archive
@@ -88,9 +89,22 @@ def test_runs_of_a_version_4_archive_learn_their_kind(tmp_path: Path) -> None:
     archive = Archive(path)
     archive.start_run("finews", "crawl", "2026-11-01T00:00:00+00:00", {"spider": {}, "settings": {}})
     archive.start_run("finews", "crawl", "2026-11-02T00:00:00+00:00", {"spider": {}, "settings": {"NEWSCRAWL_REPLAY": True}})
+    archive.start_run("share", "crawl", "2026-11-03T00:00:00+00:00", {"spider": {"ids": "NW1"}, "settings": {}})
+    archive.start_run("finews", "crawl", "2026-11-04T00:00:00+00:00", {
+        "spider": {"start_url": "https://finews.withounder.com/category/emnews.html"}, "settings": {}})
+    archive.start_run("finews", "crawl", "2026-11-05T00:00:00+00:00", {
+        "spider": {"start_url": "https://finews.withounder.com/", "urls": "posts.txt"}, "settings": {}})
     archive.commit()
     archive.db.execute("alter table runs drop column kind")  # as version 4 wrote them
     archive.db.execute("pragma user_version = 4")
     archive.db.conn.commit()
     archive.close()
-    assert [r["kind"] for r in Archive(path).runs.rows] == ["crawl", "replay"]
+    assert [r["kind"] for r in Archive(path).runs.rows] == ["crawl", "replay", "backfill", "partial", "crawl"]
+
+
+def test_an_empty_database_is_made_from_scratch_whatever_its_version(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("pragma user_version = 3")
+    archive = Archive(path)
+    assert version(archive.db) == VERSION and {"captures", "runs", "share_attempts"} <= set(archive.db.table_names())

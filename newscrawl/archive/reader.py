@@ -13,6 +13,7 @@ newscrawl cannot read, is refused with an ArchiveError that says why and what to
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ import sqlite_utils
 
 from newscrawl.archive import captures, releases, runs, shares
 from newscrawl.archive.captures import Capture
+from newscrawl.archive.guard import ArchiveError, primary_code, readable_problem, refuse, unreadable
 from newscrawl.archive.schema import (
     ARTICLES,
     CAPTURES,
@@ -32,9 +34,6 @@ from newscrawl.archive.schema import (
     INTERNAL_COLUMNS,
     REVISIONS,
     RUNS,
-    ArchiveError,
-    readable_problem,
-    refuse,
     version,
 )
 from newscrawl.archive.search import Hit, count, search
@@ -61,16 +60,14 @@ class ArchiveReader:
     def open(cls, path: str | Path) -> ArchiveReader:
         """The archive at `path`, read-only; ArchiveError if it is none this newscrawl can read."""
         path = Path(path)
-        if not path.exists():
-            raise ArchiveError(f"no archive at {path}")
-        if not path.is_file():
-            raise ArchiveError(f"{path} is not a file, not an archive")
         try:
-            conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
-        except sqlite3.Error as exc:
-            raise ArchiveError(f"cannot open {path}: {exc}") from None
-        # A reader waits for a writer's commit instead of failing "database is locked".
-        conn.execute("pragma busy_timeout=30000")
+            if not path.exists():
+                raise ArchiveError(f"no archive at {path}")
+            if not path.is_file():
+                raise ArchiveError(f"{path} is not a file, not an archive")
+        except OSError as exc:
+            raise ArchiveError(f"cannot open {path}: {exc.strerror or exc}") from None
+        conn = _connect_read_only(path)
         refuse(conn, path, readable_problem)
         return cls(sqlite_utils.Database(conn))
 
@@ -197,6 +194,31 @@ class ArchiveReader:
         return releases.seq(self.db.conn)
 
 
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection (mode=ro). Reading a WAL archive makes SQLite keep -wal and -shm
+    files beside it; in a directory the reader cannot write (a read-only mount, another
+    user's archive) that fails, and an archive whose writers all closed (no -wal left) is
+    then read as an immutable file instead."""
+    uri = path.absolute().as_uri()
+    try:
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True)
+        # A reader waits for a writer's commit instead of failing "database is locked".
+        conn.execute("pragma busy_timeout=30000")
+        conn.execute("select count(*) from sqlite_master").fetchone()
+        return conn
+    except sqlite3.DatabaseError as exc:
+        failure = exc
+    closed = not path.with_name(path.name + "-wal").exists()
+    if closed and primary_code(failure) in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN):
+        try:
+            conn = sqlite3.connect(f"{uri}?immutable=1", uri=True)
+            conn.execute("select count(*) from sqlite_master").fetchone()
+            return conn
+        except sqlite3.DatabaseError as exc:
+            failure = exc
+    raise ArchiveError(unreadable(path, failure)) from None
+
+
 def _record(names: list[str], row: tuple) -> dict[str, Any]:
     """An article row as a record: no internal columns, JSON fields decoded."""
     record = dict(zip(names, row, strict=True))
@@ -207,9 +229,18 @@ def _record(names: list[str], row: tuple) -> dict[str, Any]:
     return record
 
 
-@lru_cache(maxsize=64)
 def is_archive(path: str) -> bool:
-    """Whether the file at `path` is an archive a reader can read (a read-only look)."""
+    """Whether the file at `path` is an archive a reader can read (a read-only look, asked
+    again when the file changes)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return False
+    return _is_archive(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=64)
+def _is_archive(path: str, mtime_ns: int, size: int) -> bool:
     try:
         ArchiveReader.open(path).close()
     except ArchiveError:

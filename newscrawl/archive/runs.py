@@ -1,7 +1,9 @@
 """The `runs` table's SQL: one row per run (spider, kind, start/end, arguments, stats, outcome).
 
-A run's kind is `crawl` (of the site) or `replay` (of the captures: `scrapy reparse`); only
-crawls say how recent the archive is.
+A run's kind says what it read: `crawl`, a walk of the site from its home page (only these
+say how recent the archive is); `partial`, the site from another page than
+its home page (`-a start_url=`); `backfill`, sources other than the site's pages (the share spider);
+`replay`, the archive's own captures (`scrapy reparse`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 
 from newscrawl.archive.schema import RUNS
 
-CRAWL, REPLAY = "crawl", "replay"
+CRAWL, PARTIAL, BACKFILL, REPLAY = "crawl", "partial", "backfill", "replay"
 
 
 def start(conn: sqlite3.Connection, spider: str, kind: str, started_at: str, arguments: dict[str, Any]) -> int:
@@ -38,6 +40,7 @@ def previous_good(conn: sqlite3.Connection) -> dict[str, Any] | None:
 
 
 def window(conn: sqlite3.Connection) -> tuple[int, str | None, str | None]:
-    """How many runs, the first start and the last end."""
-    found = conn.execute(f"select count(*), min(started_at), max(finished_at) from {RUNS}").fetchone()
+    """How many runs fetched what the archive holds (replays aside), the first start and the last end."""
+    found = conn.execute(f"select count(*), min(started_at), max(finished_at) from {RUNS} "
+                         f"where kind != '{REPLAY}'").fetchone()
     return int(found[0]), found[1], found[2]

@@ -23,9 +23,6 @@ through sqlite-utils except what it cannot declare (the contentless FTS5 table).
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable
-
 import sqlite_utils
 
 from newscrawl.archive.fts import grams
@@ -51,6 +48,8 @@ def migrate(db: sqlite_utils.Database) -> int:
     """Bring the archive to VERSION (idempotent); returns the version it had."""
     found = version(db)
     with db.conn:
+        if not db[ARTICLES].exists():
+            found = 0  # whatever its user_version says, an empty database is made from scratch
         _articles(db)  # every version: a newer Article may have new fields
         if found < 1:
             _v1(db)
@@ -154,56 +153,9 @@ def _v5(db: sqlite_utils.Database) -> None:
                                   pk="id", defaults={"gave_up": 0})
     if "kind" not in {c.name for c in db[RUNS].columns}:
         db[RUNS].add_column("kind", str)
-    db.execute(f"update {RUNS} set kind = case when json_extract(arguments, '$.settings.NEWSCRAWL_REPLAY') "
-               "then 'replay' else 'crawl' end where kind is null")
-
-
-class ArchiveError(Exception):
-    """The file is no archive this newscrawl can use; the message says why and what to do."""
-
-
-# Readers need what version 4 has (both full-text indexes in today's format, `seq`, the
-# captures' validators); later versions only add, so they read older archives from 4 on.
-MIN_READABLE = 4
-# Tables every archive since versioning has; a file without them is not a newscrawl archive.
-_CORE = (ARTICLES, REVISIONS, CLUSTERS, RUNS, CAPTURES)
-
-
-def readable_problem(conn: sqlite3.Connection, path: object) -> str | None:
-    """Why a reader cannot read the database on `conn` (None: it can). Reads only."""
-    found = int(conn.execute("pragma user_version").fetchone()[0])
-    tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
-    if ARTICLES not in tables:
-        return f"{path} is not a newscrawl archive (it has no `{ARTICLES}` table)"
-    if found > VERSION:
-        return (f"{path} was made by a newer newscrawl (schema version {found}; this one reads up to {VERSION}): "
-                "upgrade newscrawl")
-    missing = [t for t in _CORE if t not in tables]
-    if found < MIN_READABLE or missing:
-        return (f"{path} has an older archive schema (version {found}; this newscrawl reads {MIN_READABLE} "
-                f"to {VERSION}): upgrade it with `scrapy migrate --db {path}` (a crawl into it does too)")
-    return None
-
-
-def refuse(conn: sqlite3.Connection, path: object, problem: Callable[[sqlite3.Connection, object], str | None]) -> None:
-    """Close `conn` and raise ArchiveError if `problem` finds one (or the file is no SQLite)."""
-    try:
-        found = problem(conn, path)
-    except sqlite3.DatabaseError as exc:
-        found = f"{path} is not an SQLite database ({exc})"
-    if found:
-        conn.close()
-        raise ArchiveError(found)
-
-
-def foreign_problem(conn: sqlite3.Connection, path: object) -> str | None:
-    """Why a writer must not touch the database on `conn`: another program's tables, or a
-    newer newscrawl's schema (None: it is empty or an archive this newscrawl can migrate)."""
-    found = int(conn.execute("pragma user_version").fetchone()[0])
-    tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
-    if tables and ARTICLES not in tables:
-        return f"{path} is not a newscrawl archive (it has other tables and no `{ARTICLES}` table): not touched"
-    if found > VERSION:
-        return (f"{path} was made by a newer newscrawl (schema version {found}; this one writes {VERSION}): "
-                "upgrade newscrawl")
-    return None
+    db.execute(f"""update {RUNS} set kind = case
+        when json_extract(arguments, '$.settings.NEWSCRAWL_REPLAY') then 'replay'
+        when spider != 'finews' then 'backfill'
+        when trim(coalesce(json_extract(arguments, '$.spider.start_url'), ''), '/') not in
+             ('', 'https://finews.withounder.com', 'https://finews.withounder.com/index.html') then 'partial'
+        else 'crawl' end where kind is null""")

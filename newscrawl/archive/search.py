@@ -22,7 +22,8 @@ from newscrawl.archive.schema import ARTICLES, ARTICLES_FTS, ARTICLES_GRAMS
 
 SNIPPET_CHARS = 30
 RANK_WINDOW = 2000
-_SYNTAX = re.compile(r'\b(AND|OR|NOT|NEAR)\b|["*^]|\w:')
+_SYNTAX = re.compile(r'\b(AND|OR|NOT|NEAR)\b|["*^]|\b[A-Za-z_]\w*:')
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:$|[T ])")
 
 
 @dataclass
@@ -69,6 +70,10 @@ def check_bound(name: str, value: str | None) -> None:
     if value is None:
         return
     try:
+        # The extended form only: bounds are compared with the stored ISO text, so 20211208
+        # (which fromisoformat takes) would match nothing.
+        if not _ISO_DATE.match(value):
+            raise ValueError
         datetime.fromisoformat(value)
     except ValueError:
         raise ValueError(f"--{name} must be an ISO date or time (2021-12-08, 2021-12-08T10:00), not {value!r}") from None

@@ -20,6 +20,7 @@ from w3lib.url import canonicalize_url
 
 from newscrawl.archive import captures, runs, shares
 from newscrawl.archive.fts import TextIndex
+from newscrawl.archive.guard import foreign_problem, refuse
 from newscrawl.archive.nearindex import DEDUP_KEYS, NearIndex
 from newscrawl.archive.reader import _EMPTY_JSON, ArchiveReader
 from newscrawl.archive.schema import ARTICLE_COLUMNS as _COLUMNS
@@ -29,9 +30,7 @@ from newscrawl.archive.schema import (
     ARTICLES_GRAMS,
     CLUSTERS,
     REVISIONS,
-    foreign_problem,
     migrate,
-    refuse,
 )
 from newscrawl.items import CONTENT_FIELDS, JSON_FIELDS
 

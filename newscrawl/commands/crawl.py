@@ -14,7 +14,9 @@ archive was found — the summary and the run report (NEWSCRAWL_REPORT) say whic
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
+from pathlib import Path
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
@@ -23,6 +25,7 @@ from newscrawl.archive import Archive, ArchiveError, ArchiveReader
 from newscrawl.crawling.incremental import refresh_ids
 from newscrawl.crawling.quality import summary_lines, where_lines
 from newscrawl.crawling.report import RunReportExtension
+from newscrawl.export.jsonl import partition_path
 
 DID_NOT_RUN = 1
 QUALITY_FAILED = 3
@@ -49,6 +52,10 @@ class Command(ScrapyCrawlCommand):
                 print(f"crawl failed: {exc}", file=sys.stderr)
                 self.exitcode = DID_NOT_RUN
                 return
+            except (sqlite3.Error, OSError) as exc:
+                print(f"crawl failed: cannot open the archive at {db}: {exc}", file=sys.stderr)
+                self.exitcode = DID_NOT_RUN
+                return
         crawler = self._create_crawler(args[0])
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
@@ -68,9 +75,12 @@ class Command(ScrapyCrawlCommand):
             articles, stories = reader.count(), reader.cluster_count()
             reader.close()
         s = self.settings
+        jsonl = s.get("NEWSCRAWL_JSONL")
+        if jsonl:  # the file name, or its pattern with daily files
+            jsonl = str(partition_path(Path(jsonl), "YYYY-MM-DD", s.getbool("NEWSCRAWL_JSONL_DAILY"),
+                                       s.getbool("NEWSCRAWL_JSONL_GZIP")))
         print("\n".join([*summary_lines(report, articles, stories),
-                         *where_lines({"Archive (SQLite)": db, "JSONL": s.get("NEWSCRAWL_JSONL"),
-                                       "Run report": s.get("NEWSCRAWL_REPORT")})]))
+                         *where_lines({"Archive (SQLite)": db, "JSONL": jsonl, "Run report": s.get("NEWSCRAWL_REPORT")})]))
         if crawler.stats and (crawler.stats.get_value("newscrawl/quality/failed")
                               or crawler.stats.get_value("newscrawl/quality/gap")):
             self.exitcode = QUALITY_FAILED

@@ -39,7 +39,7 @@ class Command(ScrapyCommand):
             raise UsageError("migrate takes no positional arguments")
         assert self.settings is not None
         path = Path(opts.db or self.settings.get("NEWSCRAWL_DB"))
-        if not path.is_file():
+        if not path.is_file() or not path.stat().st_size:
             print(f"migrate failed: no archive at {path}", file=sys.stderr)
             self.exitcode = 1
             return
@@ -52,6 +52,6 @@ class Command(ScrapyCommand):
         found = archive.migrated_from
         archive.close()
         if found == VERSION:
-            print(f"{path}: schema version {VERSION}, nothing to do")
+            print(f"{path}: schema version {VERSION}, up to date")
         else:
             print(f"{path}: migrated from schema version {found} to {VERSION}")

@@ -25,6 +25,7 @@ from scrapy.commands import BaseRunSpiderCommand
 from scrapy.exceptions import UsageError
 from scrapy.settings import SETTINGS_PRIORITIES
 
+from newscrawl import settings as defaults
 from newscrawl.archive import Archive, ArchiveError, ArchiveReader
 
 JSONL_NAME, REPORT_NAME = "articles.jsonl", "last-reparse.json"
@@ -61,11 +62,12 @@ class Command(BaseRunSpiderCommand):
             self.settings.set("NEWSCRAWL_DB", opts.db, priority="cmdline")
         self.settings.setdict(REPLAY_SETTINGS, priority="cmdline")
         # The JSONL lines and the report go beside the archive replayed, never into another
-        # archive's place (the checkout's data/), unless asked with -s.
+        # archive's place (the checkout's data/), unless chosen (-s, or the user's settings).
         beside = Path(self.settings["NEWSCRAWL_DB"]).parent
-        for name, default in (("NEWSCRAWL_JSONL", beside / JSONL_NAME), ("NEWSCRAWL_REPORT", beside / REPORT_NAME)):
-            if (self.settings.getpriority(name) or 0) < SETTINGS_PRIORITIES["cmdline"]:
-                self.settings.set(name, str(default), priority="cmdline")
+        for name, path in (("NEWSCRAWL_JSONL", beside / JSONL_NAME), ("NEWSCRAWL_REPORT", beside / REPORT_NAME)):
+            chosen = (self.settings.getpriority(name) or 0) >= SETTINGS_PRIORITIES["cmdline"]
+            if not chosen and self.settings.get(name) == getattr(defaults, name):
+                self.settings.set(name, str(path), priority="cmdline")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if args:

@@ -63,6 +63,8 @@ def refresh_ids(value: str | None) -> set[str] | None:
     """The ids a run must fetch again: None for all (`refresh=all`); ids, NW codes or post URLs,
     separated by commas or spaces, or one per line in a file. ValueError names what is none
     of these, or the file that cannot be read."""
+    if value is not None and not value.strip():
+        raise ValueError("give ids, NW codes, post URLs, a file of them, or 'all'")
     if value and value.strip().lower() == "all":
         return None
     source = ""

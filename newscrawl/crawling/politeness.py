@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from time import monotonic
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.core.downloader import Downloader
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
@@ -25,6 +25,7 @@ from scrapy.utils.asyncio import call_later
 from newscrawl import __version__
 
 PROJECT_URL = "https://github.com/newscrawl/newscrawl"
+_PAUSED = "newscrawl_paused"  # this answer's host was paused when it was downloaded
 
 
 def user_agent(contact_url: str | None) -> str:
@@ -46,18 +47,28 @@ class BackoffRetryMiddleware(RetryMiddleware):
     an HTTP date, at most NEWSCRAWL_RETRY_MAX_WAIT), else exponential backoff from
     NEWSCRAWL_RETRY_BACKOFF seconds (1, 2, 4 … for the 1st, 2nd, 3rd retry).
 
-    The wait is the throttling host's: its download slot holds every request to that host
-    until the wait is over (slot_pause). The retried request goes back to the scheduler at
-    once and holds no place in the downloader while it waits, so a share host answering 429
-    slows down the share host only, and the site's pages go on at AutoThrottle's pace
-    (SCHEDULER_PRIORITY_QUEUE is Scrapy's DownloaderAwarePriorityQueue, which hands out
-    requests of the hosts with the fewest requests in the downloader first)."""
+    The wait is the throttling host's: its download slot sends nothing until the wait is over
+    (SlotPauses), so the host is asked nothing meanwhile. The retried request and the host's
+    other requests wait in that slot's queue, not in a sleep: the other hosts' slots go on at
+    AutoThrottle's pace. The scheduler (SCHEDULER_PRIORITY_QUEUE, Scrapy's
+    DownloaderAwarePriorityQueue) hands out first the requests of the hosts with the fewest
+    requests in the downloader, so a paused share host does not fill the downloader while
+    the site has pages to fetch. A 429/503 pauses its host as soon as it is downloaded,
+    before the slot sends its next request."""
 
     def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
         self.backoff = settings.getfloat("NEWSCRAWL_RETRY_BACKOFF", 1.0)
         self.max_wait = settings.getfloat("NEWSCRAWL_RETRY_MAX_WAIT", 120.0)
         self._pauses: SlotPauses | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BackoffRetryMiddleware:
+        middleware = super().from_crawler(crawler)
+        # Sent when the answer arrives, before its slot sends the next request: pausing in
+        # process_response would let that one through first.
+        crawler.signals.connect(middleware.response_downloaded, signal=signals.response_downloaded)
+        return middleware
 
     @property
     def pauses(self) -> SlotPauses:
@@ -66,23 +77,34 @@ class BackoffRetryMiddleware(RetryMiddleware):
             self._pauses = SlotPauses(self.crawler.engine.downloader)
         return self._pauses
 
+    def response_downloaded(self, response: Response, request: Request) -> None:
+        if response.status not in (429, 503) or response.status not in self.retry_http_codes:
+            return
+        if request.meta.get("dont_retry") or request.meta.get("retry_times", 0) >= request.meta.get(
+                "max_retry_times", self.max_retry_times):
+            return  # not retried: nothing to wait for
+        self._pause(request, retry_after(response.headers.get("Retry-After")), request.meta.get("retry_times", 0) + 1)
+        request.meta[_PAUSED] = True
+
     def process_request(self, request: Request) -> None:
         self.pauses.hold(request)  # a slot Scrapy let go while its host is still paused
 
     def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
+        paused = request.meta.pop(_PAUSED, False)  # popped before the retry copies the meta
         result = super().process_response(request, response)
-        if isinstance(result, Request):
-            self._wait(request, result, retry_after(response.headers.get("Retry-After")))
+        if isinstance(result, Request) and not paused:
+            self._pause(request, retry_after(response.headers.get("Retry-After")), result.meta.get("retry_times", 1))
         return result
 
     def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:  # type: ignore[override]
         result = super().process_exception(request, exception)
         if isinstance(result, Request):
-            self._wait(request, result, None)
+            self._pause(request, None, result.meta.get("retry_times", 1))
         return result
 
-    def _wait(self, failed: Request, retry: Request, asked: float | None) -> None:
-        wait = asked if asked is not None else self.backoff * 2 ** (retry.meta.get("retry_times", 1) - 1)
+    def _pause(self, failed: Request, asked: float | None, retry: int) -> None:
+        """Pause the host of `failed` before its `retry`-th retry."""
+        wait = asked if asked is not None else self.backoff * 2 ** (retry - 1)
         wait = min(max(wait, 0.0), self.max_wait)
         if wait and self.pauses.pause(failed, wait):
             self.crawler.stats.inc_value("newscrawl/retry/waited_seconds", round(wait, 1))

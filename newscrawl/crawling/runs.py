@@ -40,7 +40,7 @@ class RunsExtension:
 
     def spider_opened(self, spider: Spider) -> None:
         arguments = {"spider": getattr(spider, "arguments", {}), "settings": self._overrides()}
-        kind = REPLAY if self.crawler.settings.getbool("NEWSCRAWL_REPLAY") else CRAWL
+        kind = REPLAY if self.crawler.settings.getbool("NEWSCRAWL_REPLAY") else getattr(spider, "run_kind", CRAWL)
         self.run_id = self.archive.start_run(spider.name, kind, _now(), arguments)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:

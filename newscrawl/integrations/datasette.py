@@ -23,6 +23,7 @@ from newscrawl.archive.schema import (
     CLUSTERS,
     REVISIONS,
     RUNS,
+    SHARE_ATTEMPTS,
 )
 from newscrawl.items import Article
 
@@ -47,8 +48,12 @@ TABLES: dict[str, dict[str, Any]] = {
     },
     REVISIONS: {"title": "Revisions", "description": "Earlier versions of articles whose content changed."},
     CLUSTERS: {"title": "Stories", "description": "One row per story: its first article and how many articles tell it."},
-    RUNS: {"title": "Crawl runs", "description": "One row per crawl: spider, start/end, arguments, stats, outcome.",
+    RUNS: {"title": "Runs", "description": "One row per run: spider, kind (crawl: a walk of the site from its home "
+                                        "page; partial; backfill; replay: scrapy reparse), start/end, arguments, "
+                                        "stats, outcome.",
            "sort_desc": "run_id"},
+    SHARE_ATTEMPTS: {"title": "Failed share answers",
+                     "description": "Posts whose share answer failed: attempts, last reason and time, given up."},
     CAPTURES: {"title": "Raw captures",
                "description": "Every fetched page and share answer (zlib-compressed body), for scrapy reparse."},
     ARTICLES_GRAMS: {"hidden": True},

@@ -17,12 +17,18 @@ KIND = "newscrawl_kind"
 SHARE = "share"
 
 
+_KIND_OF = "newscrawl_kind_of"  # the URL a kind was found from, when not the spider's
+
+
 def kind_of(request: Any) -> str:
-    """The kind a request was built for; a request no spider marked (robots.txt, another
-    spider's) is classified by its URL once, and marked."""
+    """The kind a request was built for. A request no spider marked (robots.txt, another
+    spider's), or one a redirect sent elsewhere (its meta travels with it), is classified by
+    its URL, once per URL, and marked."""
     kind = request.meta.get(KIND)
-    if kind is None:
+    moved = "redirect_urls" in request.meta and request.meta.get(_KIND_OF) != request.url
+    if kind is None or moved:
         kind = request.meta[KIND] = classify_url(request.url).value
+        request.meta[_KIND_OF] = request.url
     return kind
 
 

@@ -19,6 +19,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from newscrawl.archive.runs import CRAWL, PARTIAL
 from newscrawl.parsing import PageError
 from newscrawl.parsing.listing import FeedEntry, parse_feed, parse_listing, post_from_feed_entry
 from newscrawl.parsing.post import parse_post
@@ -49,6 +50,12 @@ class FinewsSpider(ShareLinks, scrapy.Spider):
         # a post whose page fails is archived from the feed when the feed has it.
         self._feed_entries: dict[str, FeedEntry] = {}
         self._failed_posts: set[str] = set()
+
+    @property
+    def run_kind(self) -> str:
+        """A walk from the home page (and the feed) is a crawl of the site, whatever other
+        URLs it is given; one from another page (`-a start_url=`) is a partial one."""
+        return CRAWL if classify_url(self.start_urls[0]) is PageKind.HOME else PARTIAL
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> FinewsSpider:

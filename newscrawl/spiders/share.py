@@ -18,6 +18,7 @@ from typing import Any
 import scrapy
 from scrapy.crawler import Crawler
 
+from newscrawl.archive.runs import BACKFILL
 from newscrawl.items import Article
 from newscrawl.parsing.share import share_page_for_id
 from newscrawl.parsing.urls import share_id_from_url
@@ -30,6 +31,7 @@ _ID = re.compile(r"^(?:NW)?[0-9]{10,}$", re.I)
 
 class ShareSpider(ShareLinks, scrapy.Spider):
     name = "share"
+    run_kind = BACKFILL  # share answers, not the site: says nothing of the site's listings
 
     def __init__(self, urls: str | None = None, ids: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)

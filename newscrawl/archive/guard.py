@@ -1,0 +1,91 @@
+"""What a file must be for newscrawl to read it or write it, and the one-line reasons when not.
+
+A reader refuses anything but an archive of a schema it reads; a writer refuses another
+program's SQLite file (tables of its own, or an `articles` table without an article's
+columns) and an archive of a newer newscrawl. Either leaves the file as it found it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from newscrawl.archive.schema import ARTICLES, CAPTURES, CLUSTERS, REVISIONS, RUNS, VERSION
+
+
+class ArchiveError(Exception):
+    """The file is no archive this newscrawl can use; the message says why and what to do."""
+
+
+# Readers need what version 4 has (both full-text indexes in today's format, `seq`, the
+# captures' validators); later versions only add, so they read older archives from 4 on.
+MIN_READABLE = 4
+# Tables every archive since versioning has.
+_CORE = (ARTICLES, REVISIONS, CLUSTERS, RUNS, CAPTURES)
+# Columns every newscrawl `articles` table has had: another program's `articles` lacks them.
+_ARTICLE_CORE = {"id", "url", "title", "body_text", "content_hash"}
+
+Problem = Callable[[sqlite3.Connection, object], "str | None"]
+
+
+def _layout(conn: sqlite3.Connection) -> tuple[int, set[str], bool]:
+    """(user_version, table names, whether `articles` is newscrawl's)."""
+    found = int(conn.execute("pragma user_version").fetchone()[0])
+    tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+    columns = {r[1] for r in conn.execute(f"pragma table_info([{ARTICLES}])")} if ARTICLES in tables else set()
+    return found, tables, _ARTICLE_CORE <= columns
+
+
+def readable_problem(conn: sqlite3.Connection, path: object) -> str | None:
+    """Why a reader cannot read the database on `conn` (None: it can). Reads only."""
+    found, tables, ours = _layout(conn)
+    if not ours:
+        return f"{path} is not a newscrawl archive (it has no newscrawl `{ARTICLES}` table)"
+    if found > VERSION:
+        return (f"{path} was made by a newer newscrawl (schema version {found}; this one reads up to {VERSION}): "
+                "upgrade newscrawl")
+    missing = [t for t in _CORE if t not in tables]
+    if found < MIN_READABLE or missing:
+        return (f"{path} has an older archive schema (version {found}; this newscrawl reads {MIN_READABLE} "
+                f"to {VERSION}): upgrade it with `scrapy migrate --db {path}` (a crawl into it does too)")
+    return None
+
+
+def foreign_problem(conn: sqlite3.Connection, path: object) -> str | None:
+    """Why a writer must not touch the database on `conn`: another program's tables, or a
+    newer newscrawl's schema (None: it is empty or an archive this newscrawl can migrate)."""
+    found, tables, ours = _layout(conn)
+    if tables and not ours:
+        return f"{path} is not a newscrawl archive (it has tables of another program's): not touched"
+    if found > VERSION and ours:
+        return (f"{path} was made by a newer newscrawl (schema version {found}; this one writes {VERSION}): "
+                "upgrade newscrawl")
+    return None
+
+
+def refuse(conn: sqlite3.Connection, path: object, problem: Problem) -> None:
+    """Close `conn` and raise ArchiveError if `problem` finds one, or if SQLite cannot read it."""
+    try:
+        found = problem(conn, path)
+    except sqlite3.DatabaseError as exc:
+        found = unreadable(path, exc)
+    if found:
+        conn.close()
+        raise ArchiveError(found)
+
+
+def primary_code(exc: sqlite3.Error) -> int | None:
+    """SQLite's primary result code of an error (its extended codes carry it in the low byte)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code & 0xFF if code is not None else None
+
+
+def unreadable(path: object, exc: sqlite3.Error) -> str:
+    """The reason SQLite gave, in words."""
+    code = primary_code(exc)
+    if code == sqlite3.SQLITE_NOTADB:
+        return f"{path} is not an SQLite database ({exc})"
+    if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM):
+        return (f"cannot open {path}: {exc} (an archive in WAL mode needs its directory writable, for "
+                "SQLite's -wal and -shm files)")
+    return f"cannot read {path}: {exc}"
