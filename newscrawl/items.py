@@ -22,8 +22,8 @@ class Article:
 
     id: str | None = _doc(
         "The article's numeric id: the last path segment of the post URL "
-        "(…/202204022332158234.html → 202204022332158234); the same digits as the share "
-        "link's infoCode (NW…) or the Eastmoney article id."
+        "(…/202204022332158234.html → 202204022332158234; a segment NW202204022332158234, its "
+        "digits); the same digits as the share link's infoCode (NW…) or the Eastmoney article id."
     )
     url: str | None = _doc(
         "Canonical post URL on https://finews.withounder.com (the page's <link rel=canonical>)."
@@ -68,7 +68,8 @@ class Article:
     source_body_text: str | None = _doc("Plain text of source_body_html, one paragraph per line.")
     provenance: dict[str, str] = field(
         default_factory=dict,
-        metadata={"description": "Where each main field came from: {field: 'post' | 'feed' | 'share'} (JSON object)."},
+        metadata={"description": "Where each main field came from: {field: 'post' | 'feed' | 'repo' | 'share'} "
+                                 "(JSON object; 'repo': the post's source in the site's repository)."},
     )
     content_hash: str | None = _doc(
         "SHA-1 of the normalized body text (NFKC, no white space): equal for one article under two ids."

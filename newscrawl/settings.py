@@ -49,6 +49,15 @@ NEWSCRAWL_SHARE_DEFAULT_HOST = "finews.zning.xyz"
 NEWSCRAWL_SHARE_RETRY_BACKOFF = 3600.0
 NEWSCRAWL_SHARE_RETRY_ATTEMPTS = 5
 
+# --- The site's repository (the `history` spider: spiders/history.py) -----------------------
+# GitHub's API allows 60 requests an hour without a token, 5,000 with one (only the file
+# listing uses the API; the files come from the raw host). GITHUB_TOKEN in the environment
+# is used when this is empty. A rate limit that resets within NEWSCRAWL_GITHUB_MAX_WAIT
+# seconds is waited for; a longer one ends the run (exit code 3) with the time to come back.
+NEWSCRAWL_GITHUB_TOKEN = ""
+NEWSCRAWL_GITHUB_CONCURRENCY = 4  # raw files at a time
+NEWSCRAWL_GITHUB_MAX_WAIT = 600.0
+
 # --- Downloader middlewares ----------------------------------------------------------------
 # Raw captures (crawling/captures.py): every page and share answer kept in the archive, so
 # articles can be re-parsed (`scrapy reparse`) after their pages vanished from the site. The
@@ -113,6 +122,7 @@ EXTENSIONS = {
     "newscrawl.crawling.progress.ProgressExtension": 400,
     "newscrawl.crawling.report.RunReportExtension": 500,
     "newscrawl.crawling.runs.RunsExtension": 510,
+    "newscrawl.crawling.sources.RepoSourcesExtension": 520,
 }
 # A progress line in the log this often (pages, new articles, rate); it replaces LogStats's.
 NEWSCRAWL_PROGRESS_SECONDS = 30.0

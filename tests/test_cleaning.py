@@ -43,7 +43,7 @@ def test_scripts_styles_iframes_and_handlers_are_removed() -> None:
     html = ('<p onclick="track()" onmouseover="x()">正文<script>alert(1)</script><style>p{}</style></p>'
             '<iframe src="https://example.com/ad"></iframe><img src="a.png" onerror="steal()">')
     cleaned = clean_html(html, URL)
-    assert cleaned == '<p>正文</p><img src="https://finews.withounder.com/emnews/2022/05/26/a.png">'
+    assert cleaned == '<p>正文</p>\n<img src="https://finews.withounder.com/emnews/2022/05/26/a.png">'
 
 
 def test_paragraphs_lists_tables_and_images_are_kept_with_absolute_urls() -> None:
@@ -52,7 +52,7 @@ def test_paragraphs_lists_tables_and_images_are_kept_with_absolute_urls() -> Non
             '<p><strong>小标题</strong></p><img src="javascript:alert(1)">')
     cleaned = clean_html(html, URL)
     assert '<img src="https://dfscdn.dfcfw.com/download/D1.jpg" width="552">' in cleaned
-    assert "<ul><li>一</li><li>二</li></ul>" in cleaned and '<td colspan="2">营收</td>' in cleaned
+    assert "<ul><li>一</li>\n<li>二</li></ul>" in cleaned and '<td colspan="2">营收</td>' in cleaned
     assert "<strong>小标题</strong>" in cleaned and "javascript" not in cleaned
 
 
@@ -88,7 +88,7 @@ def test_text_after_a_source_note_in_the_same_paragraph_is_kept() -> None:
 
 def test_images_without_an_address_are_dropped_and_lazy_ones_resolved() -> None:
     html = '<p>图：</p><img alt="图"><img data-src="/lazy.jpg">'
-    assert clean_html(html, URL) == '<p>图：</p><img src="https://finews.withounder.com/lazy.jpg">'
+    assert clean_html(html, URL) == '<p>图：</p>\n<img src="https://finews.withounder.com/lazy.jpg">'
 
 
 def test_table_cells_do_not_fuse_in_text() -> None:
@@ -133,3 +133,15 @@ def test_the_fast_path_gives_what_the_full_pass_gives() -> None:
         assert clean_body(html, URL) == full_clean(html, URL), html
     # … and most real bodies take it (it is what makes cleaning cheap).
     assert sum(fast_clean(html) is not None for html in bodies) > len(bodies) / 2
+
+
+def test_bodies_keep_one_layout_of_blocks_whoever_rendered_them() -> None:
+    # Jekyll's kramdown: a blank line between blocks, nested blocks indented, raw HTML blocks
+    # on lines of their own; other renderers: none of that. The cleaned bodies are the same.
+    kramdown = ('<blockquote>\n  <p>导语</p>\n</blockquote>\n\n<p>第一段。</p>\n\n<p>第二段 <strong>加粗</strong> 文字。</p>\n'
+                '<img src="https://a.example/x.png">\n<p>图注</p>')
+    other = ('<blockquote><p>导语</p></blockquote>\n<p>第一段。</p><p>第二段 <strong>加粗</strong> 文字。</p>'
+             '<img src="https://a.example/x.png"><p>图注</p>')
+    assert clean_html(kramdown, URL) == clean_html(other, URL) == (
+        '<blockquote><p>导语</p></blockquote>\n<p>第一段。</p>\n<p>第二段 <strong>加粗</strong> 文字。</p>\n'
+        '<img src="https://a.example/x.png">\n<p>图注</p>')

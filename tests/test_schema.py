@@ -108,3 +108,15 @@ def test_an_empty_database_is_made_from_scratch_whatever_its_version(tmp_path: P
         conn.execute("pragma user_version = 3")
     archive = Archive(path)
     assert version(archive.db) == VERSION and {"captures", "runs", "share_attempts"} <= set(archive.db.table_names())
+
+
+def test_bodies_of_a_version_4_archive_take_the_one_layout_of_blocks(tmp_path: Path) -> None:
+    path = tmp_path / "v4.db"
+    archive = Archive(path)
+    archive.save({"id": "202112082206672930", "url": "https://finews.withounder.com/emnews/2021/12/08/202112082206672930.html",
+                  "title": "标题", "body_html": "<p>第一段。</p>\n\n<p>第二段。</p>", "body_text": "第一段。\n第二段。"}, None)
+    archive.commit()
+    archive.db.execute("pragma user_version = 4")
+    archive.db.conn.commit()
+    archive.close()
+    assert Archive(path).get("202112082206672930")["body_html"] == "<p>第一段。</p>\n<p>第二段。</p>"

@@ -24,7 +24,7 @@ from typing import Any
 
 import sqlite_utils
 
-from newscrawl.archive import captures, releases, runs, shares
+from newscrawl.archive import captures, releases, runs, shares, sources
 from newscrawl.archive.captures import Capture
 from newscrawl.archive.guard import ArchiveError, primary_code, readable_problem, refuse, unreadable
 from newscrawl.archive.schema import (
@@ -178,6 +178,11 @@ class ArchiveReader:
 
     def capture_count(self) -> int:
         return captures.count(self.db.conn)
+
+    # --- the repository's sources ---------------------------------------------------------
+    def archived_source(self, sha: str) -> bool:
+        """Whether a post source with this git blob id was read by an earlier backfill."""
+        return sources.known(self.db.conn, sha)
 
     # --- runs ------------------------------------------------------------------------------
     def previous_good_run(self) -> dict[str, Any] | None:

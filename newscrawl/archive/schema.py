@@ -15,6 +15,8 @@ through sqlite-utils except what it cannot declare (the contentless FTS5 table).
   with its ETag/Last-Modified for conditional requests.
 - share_attempts: articles whose share answer failed: how often, why last, when last, and
   whether newscrawl gave up (the next attempt waits a backoff across runs).
+- repo_sources: the repository's post sources read by the history spider, by git blob id,
+  with the article each gave (or why none).
 - articles_fts: FTS5 trigram index of title + body_text (3+ character queries);
   articles_grams: FTS5 over each text's 1- and 2-character grams (the queries a trigram
   index cannot answer). Both written by the archive when it commits (fts.py).
@@ -27,10 +29,11 @@ import sqlite_utils
 
 from newscrawl.archive.fts import grams
 from newscrawl.items import Article
+from newscrawl.parsing.text import tidy_blocks
 
 VERSION = 5
 ARTICLES, REVISIONS, CLUSTERS, RUNS, CAPTURES = "articles", "revisions", "clusters", "runs", "captures"
-SHARE_ATTEMPTS = "share_attempts"
+SHARE_ATTEMPTS, REPO_SOURCES = "share_attempts", "repo_sources"
 ARTICLES_FTS, ARTICLES_GRAMS = "articles_fts", "articles_grams"
 # Beside the Article fields: `url_key` (the canonical URL, for duplicate lookups) and `seq`
 # (raised on every write of the row: what a delta export asks for).
@@ -147,7 +150,15 @@ def _v4(db: sqlite_utils.Database) -> None:
 def _v5(db: sqlite_utils.Database) -> None:
     """What kind of run each row is: only crawls of the site count for the gap alarm, not
     replays of the captures (`scrapy reparse`, which ran with NEWSCRAWL_REPLAY set). Failed
-    share answers are counted per article, so they are asked again with a backoff, then no more."""
+    share answers are counted per article, so they are asked again with a backoff, then no more.
+    The repository's sources read by a backfill are kept by blob id. Bodies take the one
+    layout of blocks that cleaning now gives them (parsing.text.tidy_blocks), so that an
+    article crawled again, or read from its source, is not taken for a revision."""
+    rows = db.execute(f"select rowid, body_html from {ARTICLES} where body_html is not null").fetchall()
+    tidied = [(tidy, rowid) for rowid, body in rows if (tidy := tidy_blocks(body)) != body]
+    db.conn.executemany(f"update {ARTICLES} set body_html = ? where rowid = ?", tidied)
+    if not db[REPO_SOURCES].exists():
+        db[REPO_SOURCES].create({"sha": str, "path": str, "article_id": str, "outcome": str, "read_at": str}, pk="sha")
     if not db[SHARE_ATTEMPTS].exists():
         db[SHARE_ATTEMPTS].create({"id": str, "attempts": int, "reason": str, "last_attempt_at": str, "gave_up": int},
                                   pk="id", defaults={"gave_up": 0})

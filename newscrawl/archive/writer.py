@@ -18,7 +18,7 @@ from typing import Any, Literal
 import sqlite_utils
 from w3lib.url import canonicalize_url
 
-from newscrawl.archive import captures, runs, shares
+from newscrawl.archive import captures, runs, shares, sources
 from newscrawl.archive.fts import TextIndex
 from newscrawl.archive.guard import foreign_problem, refuse
 from newscrawl.archive.nearindex import DEDUP_KEYS, NearIndex
@@ -247,6 +247,10 @@ class Archive(ArchiveReader):
 
     def finish_run(self, run_id: int, finished_at: str, stats: dict[str, Any], outcome: str) -> None:
         runs.finish(self.db.conn, run_id, finished_at, stats, outcome)
+
+    def record_source(self, sha: str, path: str, article_id: str | None, outcome: str, at: str) -> None:
+        """A post source read from the repository, and what it gave."""
+        sources.record(self.db.conn, sha, path, article_id, outcome, at)
 
     def record_share_attempt(self, article_id: str, attempts: int, reason: str, at: str, gave_up: bool) -> None:
         """A failed share answer: the attempts so far, why and when the last, whether to stop."""

@@ -43,7 +43,7 @@ class Command(ScrapyCrawlCommand):
             raise UsageError("give the one spider to run (scrapy list names them)")
         assert self.crawler_process is not None and self.settings is not None
         check_spider(args[0], self.crawler_process.spider_loader.list())
-        check_arguments(opts.spargs)
+        check_arguments(opts.spargs, self.crawler_process.spider_loader.load(args[0]))
         db = self.settings.get("NEWSCRAWL_DB")
         if db:
             try:  # another program's SQLite file is refused before anything is crawled
@@ -91,10 +91,17 @@ def check_spider(name: str, spiders: list[str]) -> None:
         raise UsageError(f"no spider named {name!r}; the spiders are: {', '.join(sorted(spiders))}")
 
 
-def check_arguments(spider_args: dict[str, str]) -> None:
-    """Spider arguments read by newscrawl's components, checked before anything runs."""
+def check_arguments(spider_args: dict[str, str], spidercls: type) -> None:
+    """Spider arguments, checked before anything runs: those newscrawl's components read, and
+    the spider's own (its `check_arguments`)."""
     if "refresh" in spider_args:
         try:
             refresh_ids(spider_args["refresh"])
         except ValueError as exc:
             raise UsageError(f"-a refresh={spider_args['refresh']}: {exc}") from None
+    check = getattr(spidercls, "check_arguments", None)
+    if check is not None:
+        try:
+            check(spider_args)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None

@@ -1,6 +1,7 @@
 """`scrapy mirror`: run the offline mirror proxy in the foreground.
 
     scrapy mirror [--port 8080] [--articles 300 --seed 1] [--site DIR [--share DIR]] [--faults 0.15]
+                  [--repo DIR [--repo-name OWNER/NAME]]
 
 Then crawl through it:
     http_proxy=http://127.0.0.1:8080 https_proxy=http://127.0.0.1:8080 scrapy crawl finews
@@ -16,6 +17,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from newscrawl.mirror.faults import Faults
+from newscrawl.mirror.github import RepoBackend
 from newscrawl.mirror.proxy import MirrorProxy
 from newscrawl.mirror.sources import backend_from_options
 
@@ -37,6 +39,9 @@ class Command(ScrapyCommand):
         parser.add_argument("--seed", type=int, default=1, help="generated site: random seed")
         parser.add_argument("--site", help="serve this saved static site instead of a generated one")
         parser.add_argument("--share", help="with --site: directory of share answers (<id>.json)")
+        parser.add_argument("--repo", help="also serve this directory as the site's GitHub repository "
+                            "(api.github.com's trees API, raw.githubusercontent.com) for `scrapy crawl history`")
+        parser.add_argument("--repo-name", default="zning1994/finews", help="with --repo: OWNER/NAME it answers for")
         parser.add_argument("--request-log", action="store_true", help="print every request served")
         parser.add_argument("--faults", type=float, default=0.0,
                             help="fault mode: this share of requests gets a 5xx, 429, timeout, reset or truncated body")
@@ -55,7 +60,17 @@ class Command(ScrapyCommand):
             logging.getLogger("newscrawl.mirror.proxy").setLevel(logging.DEBUG)
         if not 0 <= opts.faults <= 1:
             raise UsageError("--faults is a rate between 0 and 1")
-        proxy = MirrorProxy(backend, faults=Faults(opts.faults, opts.fault_seed, opts.fault_delay))
+        repo = None
+        if opts.repo:
+            owner, _, name = opts.repo_name.partition("/")
+            if not owner or not name:
+                raise UsageError("--repo-name is OWNER/NAME")
+            try:
+                repo = RepoBackend(opts.repo, owner, name)
+            except FileNotFoundError as exc:
+                raise UsageError(str(exc)) from exc
+            description += f"; GitHub repository {opts.repo_name} from {opts.repo}"
+        proxy = MirrorProxy(backend, faults=Faults(opts.faults, opts.fault_seed, opts.fault_delay), repo=repo)
 
         async def main() -> None:
             port = await proxy.start("127.0.0.1", opts.port)

@@ -31,12 +31,16 @@ from newscrawl.crawling import archive_for
 from newscrawl.parsing.urls import SHARE_HOSTS, PageKind
 from newscrawl.spiders import CAPTURED_AT, SHARE, kind_of
 
+_SITE_KINDS = frozenset(k.value for k in PageKind if k is not PageKind.OTHER)
+
 
 def capture_kind(request: Request, share_hosts: frozenset[str] = frozenset(SHARE_HOSTS)) -> str | None:
     """What a request's answer is worth capturing as: a site page kind, "share", or None."""
     kind = kind_of(request)
-    if kind != PageKind.OTHER.value:
+    if kind in _SITE_KINDS or kind == SHARE:
         return kind
+    if kind != PageKind.OTHER.value:
+        return None  # a kind of its own (a repository source, its listing): not the site's
     # Not a page of the site: an answer of a share host (its robots.txt, say) is kept too.
     return SHARE if (urlsplit(request.url).hostname or "").lower() in share_hosts else None
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from scrapy import Request, Spider
@@ -41,6 +41,7 @@ from newscrawl.parsing.urls import (
 )
 from newscrawl.pipelines.validate import seen
 from newscrawl.spiders import kind_of, read_url_args
+from newscrawl.spiders.history import BLOB, SOURCE, SOURCE_PATH
 from newscrawl.spiders.sharing import share_answered
 
 # Pages asked conditionally: listings, and post pages still requested (not archived: a page
@@ -111,7 +112,8 @@ class IncrementalSpiderMiddleware:
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         spider = self.spider
         async for item_or_request in start:
-            yield item_or_request
+            if not isinstance(item_or_request, Request) or self._wanted(item_or_request):
+                yield item_or_request
         request_for = getattr(spider, "request_for", None)
         base = (getattr(spider, "start_urls", None) or [None])[0]
         if request_for is None or base is None:
@@ -144,7 +146,10 @@ class IncrementalSpiderMiddleware:
                 yield item_or_request
 
     def _wanted(self, request: Request) -> bool:
-        if kind_of(request) != PageKind.POST.value:
+        kind = kind_of(request)
+        if kind == SOURCE:
+            return self._wanted_source(request)
+        if kind != PageKind.POST.value:
             return True
         article_id = article_id_from_url(request.url)
         if article_id is None:
@@ -164,6 +169,17 @@ class IncrementalSpiderMiddleware:
         seen(self.stats, row[1])  # listed now: part of the window this run saw
         return False
 
+
+    def _wanted_source(self, request: Request) -> bool:
+        """A repository source is read unless one with its blob id was (refresh reads it again)."""
+        slug = PurePosixPath(request.meta.get(SOURCE_PATH, "")).stem.rsplit("-", 1)[-1].removeprefix("NW")
+        if self.refresh is None or slug in self.refresh:
+            self.stats.inc_value("newscrawl/incremental/refetched")
+            return True
+        if self.archive.archived_source(request.meta.get(BLOB, "")):
+            self.stats.inc_value("newscrawl/incremental/skipped_sources")
+            return False
+        return True
 
     def _dropped_before(self, url: str) -> bool:
         """Whether a run that finished fetched this page (so it read it to the end) — the page

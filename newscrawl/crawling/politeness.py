@@ -23,6 +23,7 @@ from scrapy.settings import BaseSettings
 from scrapy.utils.asyncio import call_later
 
 from newscrawl import __version__
+from newscrawl.parsing.github import rate_limit
 
 PROJECT_URL = "https://github.com/newscrawl/newscrawl"
 _PAUSED = "newscrawl_paused"  # this answer's host was paused when it was downloaded
@@ -54,12 +55,18 @@ class BackoffRetryMiddleware(RetryMiddleware):
     DownloaderAwarePriorityQueue) hands out first the requests of the hosts with the fewest
     requests in the downloader, so a paused share host does not fill the downloader while
     the site has pages to fetch. A 429/503 pauses its host as soon as it is downloaded,
-    before the slot sends its next request."""
+    before the slot sends its next request.
+
+    An API whose rate limit is used up (a 403/429 with `X-RateLimit-Remaining: 0`, as GitHub's)
+    is waited for until its `X-RateLimit-Reset`, when that is at most NEWSCRAWL_GITHUB_MAX_WAIT
+    seconds away; a later reset is not waited for: the answer goes to the spider, which says
+    when to come back."""
 
     def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
         self.backoff = settings.getfloat("NEWSCRAWL_RETRY_BACKOFF", 1.0)
         self.max_wait = settings.getfloat("NEWSCRAWL_RETRY_MAX_WAIT", 120.0)
+        self.rate_limit_max_wait = settings.getfloat("NEWSCRAWL_GITHUB_MAX_WAIT", 600.0)
         self._pauses: SlotPauses | None = None
 
     @classmethod
@@ -78,12 +85,19 @@ class BackoffRetryMiddleware(RetryMiddleware):
         return self._pauses
 
     def response_downloaded(self, response: Response, request: Request) -> None:
-        if response.status not in (429, 503) or response.status not in self.retry_http_codes:
+        limited = self._rate_limited(response)
+        if limited is None and (response.status not in (429, 503) or response.status not in self.retry_http_codes):
             return
         if request.meta.get("dont_retry") or request.meta.get("retry_times", 0) >= request.meta.get(
                 "max_retry_times", self.max_retry_times):
             return  # not retried: nothing to wait for
-        self._pause(request, retry_after(response.headers.get("Retry-After")), request.meta.get("retry_times", 0) + 1)
+        if limited is not None:
+            if limited <= self.rate_limit_max_wait:
+                self._pause(request, limited)
+                request.meta[_PAUSED] = True
+            return
+        self._pause(request, self._wait(retry_after(response.headers.get("Retry-After")),
+                                        request.meta.get("retry_times", 0) + 1))
         request.meta[_PAUSED] = True
 
     def process_request(self, request: Request) -> None:
@@ -91,21 +105,45 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
         paused = request.meta.pop(_PAUSED, False)  # popped before the retry copies the meta
+        limited = self._rate_limited(response)
+        if limited is not None:
+            if limited > self.rate_limit_max_wait or request.meta.get("dont_retry"):
+                return response
+            retry = self._retry(request, f"rate limit used up ({response.status})")
+            if retry is None:
+                return response
+            if not paused:
+                self._pause(request, limited)
+            return retry
         result = super().process_response(request, response)
         if isinstance(result, Request) and not paused:
-            self._pause(request, retry_after(response.headers.get("Retry-After")), result.meta.get("retry_times", 1))
+            self._pause(request, self._wait(retry_after(response.headers.get("Retry-After")),
+                                            result.meta.get("retry_times", 1)))
         return result
 
     def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:  # type: ignore[override]
         result = super().process_exception(request, exception)
         if isinstance(result, Request):
-            self._pause(request, None, result.meta.get("retry_times", 1))
+            self._pause(request, self._wait(None, result.meta.get("retry_times", 1)))
         return result
 
-    def _pause(self, failed: Request, asked: float | None, retry: int) -> None:
-        """Pause the host of `failed` before its `retry`-th retry."""
+    def _wait(self, asked: float | None, retry: int) -> float:
+        """Seconds before the `retry`-th retry: as asked (capped), else the backoff's."""
         wait = asked if asked is not None else self.backoff * 2 ** (retry - 1)
-        wait = min(max(wait, 0.0), self.max_wait)
+        return min(max(wait, 0.0), self.max_wait)
+
+    @staticmethod
+    def _rate_limited(response: Response) -> float | None:
+        """Seconds until a used-up API rate limit resets (a 403/429 saying so), else None."""
+        if response.status not in (403, 429):
+            return None
+        limit = rate_limit(response.headers)
+        if not limit.exhausted or limit.reset_at is None:
+            return None
+        return max(0.0, (limit.reset_at - datetime.now(UTC)).total_seconds()) + 1.0
+
+    def _pause(self, failed: Request, wait: float) -> None:
+        """Pause the host of `failed` for `wait` seconds."""
         if wait and self.pauses.pause(failed, wait):
             self.crawler.stats.inc_value("newscrawl/retry/waited_seconds", round(wait, 1))
 

@@ -21,8 +21,10 @@ from http import HTTPStatus
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from newscrawl.mirror.faults import Faults
+from newscrawl.mirror.github import RepoBackend
 from newscrawl.mirror.http import SHARE_SHELL, Backend, MirrorResponse
 from newscrawl.mirror.tls import server_context
+from newscrawl.parsing.github import GITHUB_HOSTS
 from newscrawl.parsing.urls import SHARE_HOSTS, SITE_HOSTS
 
 logger = logging.getLogger(__name__)
@@ -48,13 +50,15 @@ class LoggedRequest:
 
 
 class MirrorProxy:
-    """Serve `backend` for the site and share hosts; log every request in `requests`."""
+    """Serve `backend` for the site and share hosts (and `repo` for GitHub's); log every request
+    in `requests`."""
 
     def __init__(self, backend: Backend, hosts: Iterable[str] = (*SITE_HOSTS, *SHARE_HOSTS),
-                 faults: Faults | None = None) -> None:
+                 faults: Faults | None = None, repo: RepoBackend | None = None) -> None:
         self.backend = backend
         self.faults = faults or Faults()
-        self.hosts = frozenset(h.lower() for h in hosts)
+        self.repo = repo
+        self.hosts = frozenset(h.lower() for h in (*hosts, *(GITHUB_HOSTS if repo is not None else ())))
         self.requests: list[LoggedRequest] = []
         self._tls: ssl.SSLContext | None = None
         self._server: asyncio.AbstractServer | None = None
@@ -239,6 +243,8 @@ class MirrorProxy:
             try:
                 if host in SITE_HOSTS:
                     response = self.backend.site_page(unquote(parts.path))
+                elif host in GITHUB_HOSTS and self.repo is not None:
+                    response = self.repo.answer(host, parts.path, parts.query)
                 else:
                     response = self._share(parts.path, parts.query)
             except Exception:  # one bad page must not take the mirror's connection down

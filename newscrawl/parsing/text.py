@@ -44,3 +44,29 @@ def tree_text(root: Any) -> str:
                 el.text = "\n" + (el.text or "")
     lines = (normalize_space(line) for line in root.text_content().split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+# The layout of block tags, made one: whatever white space a renderer put between block tags
+# (kramdown, Jekyll's, keeps a blank line between blocks, indents nested ones and puts blocks
+# of raw HTML on lines of their own; others do not), sibling blocks are on lines of their own
+# and a block's first and last child touch its tags. Text is never touched.
+_GAP = re.compile(r"(<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^<>]*>)([ \t\r\n]*)(?=<(/?)([a-zA-Z][a-zA-Z0-9]*)\b)")
+_LAYOUT_TAGS = BLOCK_TAGS - {"br"} | {"thead", "tbody", "tfoot", "caption"}
+_STANDALONE = frozenset({"img"})  # an image between blocks stands on a line of its own
+
+
+def tidy_blocks(html: str) -> str:
+    """`html` with the white space between block tags in one canonical layout."""
+
+    def gap(m: re.Match[str]) -> str:
+        before, after = m[3].lower(), m[6].lower()
+        before_block, after_block = before in _LAYOUT_TAGS, after in _LAYOUT_TAGS
+        if not (before_block or after_block or before in _STANDALONE or after in _STANDALONE):
+            return m[0]  # between inline tags, white space is text
+        ended = (bool(m[2]) and before_block) or before in _STANDALONE
+        begins = (not m[5] and after_block) or after in _STANDALONE
+        if not (before_block or after_block) and not (ended and begins):
+            return m[0]  # an image beside an inline tag
+        return m[1] + ("\n" if ended and begins else "")
+
+    return _GAP.sub(gap, html)

@@ -28,7 +28,9 @@ class PageKind(enum.Enum):
 # a post has no category. A category with spaces is split into several path segments.
 _POST_PATH = re.compile(r"^/(?:(?P<cats>(?:[^/]+/)*?))(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})/(?P<slug>[^/]+)\.html$")
 _CATEGORY_PATH = re.compile(r"^/category/(?P<slug>[^/]+)\.html$")
-_ARTICLE_ID = re.compile(r"^\d{10,}$")
+# A post's slug is its article id, or — for media posts in the repository's later years — the
+# share host's infoCode (NW + the same digits): the article's id is the digits either way.
+_ARTICLE_ID = re.compile(r"^(?:NW)?(\d{10,})$")
 # Eastmoney article links: …/news/1344,<id>.html or …/a/<id>.html, on any eastmoney host.
 _EASTMONEY_ID = re.compile(r"/(?:news/\d+,|a/)(?P<id>\d{10,})\.html?$")
 
@@ -67,9 +69,8 @@ def classify_url(url: str) -> PageKind:
 def article_id_from_url(url: str) -> str | None:
     """The numeric article id of a post URL; None for non-article posts (the site's own news)."""
     m = _POST_PATH.match(_path(url))
-    if not m or not _ARTICLE_ID.match(m["slug"]):
-        return None
-    return m["slug"]
+    found = _ARTICLE_ID.match(m["slug"]) if m else None
+    return found[1] if found else None
 
 
 def category_from_post_url(url: str) -> str | None:

@@ -15,7 +15,7 @@ from urllib.parse import urljoin
 import lxml.html
 import nh3
 
-from newscrawl.parsing.text import BLOCK_TAGS, html_to_text, normalize_space, parsable, tree_text
+from newscrawl.parsing.text import BLOCK_TAGS, html_to_text, normalize_space, parsable, tidy_blocks, tree_text
 
 # A Start without its End must not swallow text up to a later widget's End.
 _WIDGET = re.compile(
@@ -117,7 +117,7 @@ def fast_clean(html: str) -> tuple[str | None, str | None] | None:
 
 
 def _sanitize(html: str) -> str:
-    return _CLEANER.clean(html).strip()
+    return tidy_blocks(_CLEANER.clean(html).strip())
 
 
 def clean_title(title: str | None) -> str | None:

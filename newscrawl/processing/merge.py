@@ -1,8 +1,8 @@
 """Merging a share answer into an article, never losing what the post page had.
 
 Pure functions over plain dicts (an Article as a dict). `provenance` records where each main
-field came from: "post" (the post page), "feed" (the Atom feed's copy of the post) or
-"share" (the share host's answer).
+field came from: "post" (the post page), "feed" (the Atom feed's copy of the post), "repo"
+(the post's source in the site's repository) or "share" (the share host's answer).
 """
 
 from __future__ import annotations
@@ -76,7 +76,9 @@ def reconcile(incoming: dict[str, Any], stored: dict[str, Any] | None) -> dict[s
     """What to archive, given what a crawl produced and what the archive holds.
 
     A failed or partial share answer does not erase source fields an earlier run got; a
-    share-only article (share spider) does not erase what an earlier site crawl read.
+    share-only article (share spider) does not erase what an earlier site crawl read; and a
+    publication time is never replaced by a worse one (the share host's, then the repository
+    source's, then the page's, 8 hours late for most posts).
     """
     if not stored:
         return incoming
@@ -84,12 +86,25 @@ def reconcile(incoming: dict[str, Any], stored: dict[str, Any] | None) -> dict[s
         share = _fill(incoming, stored)
         provenance = {**(stored.get("provenance") or {}), "published_at": "post"}
         base = {**stored, "published_at": stored.get("site_published_at"), "provenance": provenance}
-        merged = merge_share(base, share)
+        merged = _best_time(merge_share(base, share), stored)
         return merged | {"fetched_at": stored.get("fetched_at") if _same(merged, stored) else incoming.get("fetched_at")}
     share = _fill(incoming, stored)
     if any(share[f] != incoming.get(f) for f in SHARE_FIELDS):
-        return merge_share(incoming, share)
-    return incoming
+        return _best_time(merge_share(incoming, share), stored)
+    return _best_time(incoming, stored)
+
+
+# How far a publication time can be trusted, by where it came from.
+_TIME_RANK = {"share": 3, "repo": 2, "post": 1, "feed": 1}
+
+
+def _best_time(record: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
+    ours = _TIME_RANK.get((record.get("provenance") or {}).get("published_at", "post"), 0)
+    known = (stored.get("provenance") or {}).get("published_at", "post")
+    if stored.get("published_at") and _TIME_RANK.get(known, 0) > ours:
+        return record | {"published_at": stored["published_at"],
+                         "provenance": {**(record.get("provenance") or {}), "published_at": known}}
+    return record
 
 
 def _fill(incoming: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
