@@ -40,10 +40,12 @@ def summary(stats: dict[str, Any]) -> dict[str, Any]:
         "deduplication": _with(stats, f"{P}dedup/"),
         "dropped": {**_with(stats, f"{P}validate/"),
                     **{f"page_{k}": v for k, v in _with(stats, f"{P}finews/page_dropped/").items()},
+                    **{f"source_{k}": v for k, v in _with(stats, f"{P}history/source_dropped/").items()},
                     **{f"dedup_{k}": v for k, v in _with(stats, f"{P}dedup/").items() if k in ("same_url",)}},
         # Requests that failed for good (their errback ran): a request retried, then answered,
         # is no error; it is counted in `retried`.
-        "errors": _with(stats, f"{P}finews/fetch_error/"),
+        "errors": {**_with(stats, f"{P}finews/fetch_error/"), **_with(stats, f"{P}history/fetch_error/"),
+                   **{f"listing_{k}": v for k, v in _with(stats, f"{P}history/listing_failed/").items()}},
         "retried": stats.get("retry/count", 0),
         "share_ok": share.get("ok", 0),
         "share_failures": {k: v for k, v in share.items() if k not in ("ok", "gave_up")},
@@ -53,6 +55,7 @@ def summary(stats: dict[str, Any]) -> dict[str, Any]:
         "duration_seconds": stats.get("elapsed_time_seconds"),
         "published_window": {"first": stats.get(FIRST_SEEN), "last": stats.get(LAST_SEEN)},
         "incremental": _with(stats, f"{P}incremental/"),
+        "sources": {k: v for k, v in _with(stats, f"{P}history/").items() if "/" not in k},
     }
 
 
@@ -75,6 +78,10 @@ def summary_lines(report: dict[str, Any], articles: int | None = None, stories: 
     if skipped.get("skipped") or skipped.get("not_modified"):
         lines.append(f"  incremental: {skipped.get('skipped', 0):,} links to archived posts not followed, "
                      f"{skipped.get('not_modified', 0):,} pages unchanged (304)")
+    if skipped.get("skipped_sources"):
+        lines.append(f"  incremental: {skipped['skipped_sources']:,} repository sources read before, not fetched again")
+    if s.get("sources"):
+        lines.append("  repository sources: " + ", ".join(f"{k} {v:,}" for k, v in s["sources"].items()))
     lines += _listed("dropped, by reason", s["dropped"])
     lines.append(f"  share links: {s['share_ok']:,} answered with the source's text and time"
                  + ("; the rest, archived from the post page alone:" if s["share_failures"] else ""))
@@ -106,7 +113,7 @@ def failed_gates(stats: dict[str, Any], gates: Gates) -> list[str]:
     """Why the run is not good enough (empty: it is)."""
     failures = []
     requests = stats.get("downloader/request_count", 0)
-    errors = sum(_with(stats, f"{P}finews/fetch_error/").values())
+    errors = sum(v for k, v in stats.items() if k.startswith(P) and "/fetch_error/" in k)
     if requests >= gates.min_sample and errors / requests > gates.max_error_rate:
         failures.append(f"error rate {errors}/{requests} = {errors / requests:.0%} > {gates.max_error_rate:.0%}")
     share = _with(stats, f"{P}share/")
