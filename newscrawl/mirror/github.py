@@ -3,9 +3,9 @@
 `api.github.com` answers the git trees API (`/repos/OWNER/NAME/git/trees/REF?recursive=1`,
 and a subtree by its id) with the rate-limit headers, counting down from `limit` requests;
 `raw.githubusercontent.com` answers `/OWNER/NAME/REF/PATH` with the file. Blob ids are git's
-(the same as `git hash-object`), so what a backfill keeps matches a real clone's. A listing
-longer than `truncate_after` entries is cut short and marked `truncated`, as GitHub does
-past 100,000 entries.
+(the same as `git hash-object`), so what a backfill keeps matches a real clone's. A recursive
+listing of the whole repository longer than `truncate_after` entries is cut short and marked
+`truncated`, as GitHub does past 100,000 entries (a folder's listing is not).
 """
 
 from __future__ import annotations
@@ -59,7 +59,8 @@ class RepoBackend:
         if folder is None:
             return self._limited(MirrorResponse.json({"message": "Not Found"}, 404))
         entries = self._entries(folder, recursive)
-        truncated = self.truncate_after is not None and recursive and len(entries) > self.truncate_after
+        whole = folder == self.root
+        truncated = self.truncate_after is not None and recursive and whole and len(entries) > self.truncate_after
         if truncated:
             entries = entries[: self.truncate_after]
         body = {"sha": _tree_sha(folder), "url": f"https://{API_HOST}{path}", "tree": entries, "truncated": truncated}

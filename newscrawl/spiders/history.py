@@ -105,8 +105,9 @@ class HistorySpider(ShareLinks, scrapy.Spider):
     # --- listing -------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.local is not None:
-            for path in local_sources(self.local, self.patterns, self.since, self.until):
-                self.listed += 1
+            paths = list(local_sources(self.local, self.patterns, self.since, self.until))
+            self.listed = len(paths)
+            for path in paths:
                 data = (self.local / path).read_bytes()
                 request = self._source_request((self.local / path).absolute().as_uri(), path, blob_sha(data))
                 request.meta.update({"download_slot": LOCAL_SLOT, "autothrottle_dont_adjust_delay": True})
@@ -126,16 +127,21 @@ class HistorySpider(ShareLinks, scrapy.Spider):
                               meta={KIND: LISTING, "dont_obey_robotstxt": True})
 
     def parse_listing(self, response: Response, folder: str | None) -> Iterator[scrapy.Request]:
+        """The whole repository's listing (folder None), its top level (""), or one folder's."""
+        assert self.repo is not None
         try:
             tree = parse_tree(response.body, response.url)
         except PageError as exc:
             raise self._listing_error(exc.reason, response.url) from None
+        if folder == "":
+            yield from self._folder_listings(tree)
+            return
         if tree.truncated and folder is None:
             # A listing too long for one answer: list the post folders one by one instead.
             self._count("tree_truncated")
             self.logger.warning("GitHub cut the listing of %s short (truncated); listing %s one by one",
                                 response.url, ", ".join(self.patterns))
-            yield from self._folder_listings(tree)
+            yield self._listing_request(self.repo.tree_url(recursive=False), folder="")
             return
         if tree.truncated:
             self._count("tree_truncated")
@@ -143,10 +149,10 @@ class HistorySpider(ShareLinks, scrapy.Spider):
                               "not read this run", folder)
         yield from self._sources(tree, prefix=f"{folder}/" if folder else "")
 
-    def _folder_listings(self, root: Tree) -> Iterator[scrapy.Request]:
+    def _folder_listings(self, top: Tree) -> Iterator[scrapy.Request]:
         assert self.repo is not None
         folders = {pattern.strip("/").split("/")[0] for pattern in self.patterns}
-        for entry in root.entries:
+        for entry in top.entries:
             if entry.type == "tree" and entry.path in folders:
                 yield self._listing_request(self.repo.tree_url(entry.sha), folder=entry.path)
 
