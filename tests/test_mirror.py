@@ -158,3 +158,33 @@ def test_unreadable_requests_get_400_and_backend_failures_500(serve, site: Gener
 
     broken = serve(Broken())
     assert _proxy_get(broken.port, "http://finews.withounder.com/")[0] == 500
+
+
+def test_scrapy_mirror_serves_a_repository_as_github_does(tmp_path: Path) -> None:
+    import re
+    import subprocess
+    import sys
+
+    from newscrawl.mirror.runner import PROJECT_DIR
+    from newscrawl.parsing.github import blob_sha
+
+    source = "---\ntitle: \"标题\"\n---\n正文\n"
+    (tmp_path / "_posts").mkdir()
+    (tmp_path / "_posts" / "2022-05-26-202205262200011681.md").write_text(source, encoding="utf-8")
+    mirror = subprocess.Popen([sys.executable, "-m", "scrapy", "mirror", "--port", "0", "--articles", "10",
+                               "--repo", str(tmp_path)], cwd=PROJECT_DIR, stdout=subprocess.PIPE, text=True)
+    try:
+        assert mirror.stdout is not None
+        port = next(int(m[1]) for line in mirror.stdout if (m := re.search(r"127\.0\.0\.1:(\d+)", line)))
+        status, body = _proxy_get(port, "http://api.github.com/repos/zning1994/finews/git/trees/HEAD?recursive=1")
+        tree = json.loads(body)
+        assert status == 200 and not tree["truncated"]
+        assert {"path": "_posts/2022-05-26-202205262200011681.md", "mode": "100644", "type": "blob",
+                "sha": blob_sha(source.encode()), "size": len(source.encode())} in tree["tree"]
+        status, body = _proxy_get(port, "http://raw.githubusercontent.com/zning1994/finews/HEAD/_posts/"
+                                        "2022-05-26-202205262200011681.md")
+        assert status == 200 and body.decode() == source
+        assert _proxy_get(port, "http://raw.githubusercontent.com/zning1994/finews/HEAD/../secret")[0] == 404
+    finally:
+        mirror.terminate()
+        mirror.wait(10)
