@@ -212,3 +212,23 @@ def test_a_repository_that_is_neither_a_checkout_nor_github_is_one_line(tmp_path
     assert len(errors) == 1 and errors[0].endswith(
         f"error: -a repo={tmp_path / 'nowhere'}: no such directory, and not github:OWNER/NAME[@REF]")
     assert not (tmp_path / "a.db").exists()
+
+
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_a_local_checkout_is_the_network_backfill_with_or_without_parsing_workers(
+        workers: str, site: GeneratedSite, repo_dir: Path, mirror_of, tmp_path: Path) -> None:
+    proxy = mirror_of(RepoBackend(repo_dir))
+    over_github = crawl_through_mirror(proxy.url, tmp_path / "github", spider="history", spider_args=GITHUB,
+                                       settings={"NEWSCRAWL_FOLLOW_SHARE": "False"})
+    local = tmp_path / "local"
+    done = run_scrapy(
+        "crawl", "history", "-a", f"repo={repo_dir}", "-s", f"NEWSCRAWL_DB={local / 'a.db'}",
+        "-s", f"NEWSCRAWL_JSONL={local / 'a.jsonl'}", "-s", f"NEWSCRAWL_REPORT={local / 'r.json'}",
+        "-s", "NEWSCRAWL_FOLLOW_SHARE=False", "-s", f"NEWSCRAWL_PARSE_WORKERS={workers}")
+    assert done.returncode == 0, done.stderr[-2000:]
+    network, here = _rows(tmp_path / "github" / "newscrawl.db"), _rows(local / "a.db")
+    # More sources than one batch of work: the worker processes (when on) parsed most of them.
+    assert len(here) > 64 and set(here) == set(network)
+    keep = (*FIELDS, "published_at", "provenance")
+    assert all({f: here[i][f] for f in keep} == {f: network[i][f] for f in keep} for i in here)
+    assert _lines(local / "a.jsonl") == len(here)

@@ -66,7 +66,7 @@ def test_scrapyd_schedules_the_spider_and_the_archive_fills(serve, small_site: G
         subprocess.run([str(BIN / "scrapyd-deploy"), "--build-egg", str(egg)], cwd=PROJECT_DIR, check=True,
                        capture_output=True)
         added = _api(base, "addversion.json", {"project": "newscrawl", "version": "1"}, {"egg": egg.read_bytes()})
-        assert added["status"] == "ok" and added["spiders"] == 2, added
+        assert added["status"] == "ok" and added["spiders"] == 3, added
         db = tmp_path / "archive" / "newscrawl.db"
         settings = {**MIRROR_CRAWL_SETTINGS, "NEWSCRAWL_DB": str(db), "NEWSCRAWL_JSONL": str(tmp_path / "archive" / "a.jsonl"),
                     "NEWSCRAWL_REPORT": str(tmp_path / "archive" / "last-run.json")}

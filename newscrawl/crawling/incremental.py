@@ -104,6 +104,9 @@ class IncrementalSpiderMiddleware:
                           s.getint("NEWSCRAWL_SHARE_RETRY_ATTEMPTS", Backoff.max_attempts))
         middleware = cls(_enabled(crawler), crawler.stats, crawler.spider, backoff)
         crawler.signals.connect(middleware.share_answered, signal=share_answered)
+        if hasattr(crawler.spider, "known_source"):
+            # A spider that reads sources itself (a local checkout) asks before it reads one.
+            crawler.spider.known_source = middleware.known_source
         return middleware
 
     def share_answered(self, article_id: str | None, reason: str) -> None:
@@ -171,15 +174,18 @@ class IncrementalSpiderMiddleware:
 
 
     def _wanted_source(self, request: Request) -> bool:
-        """A repository source is read unless one with its blob id was (refresh reads it again)."""
-        slug = PurePosixPath(request.meta.get(SOURCE_PATH, "")).stem.rsplit("-", 1)[-1].removeprefix("NW")
+        return not self.known_source(request.meta.get(BLOB, ""), request.meta.get(SOURCE_PATH, ""))
+
+    def known_source(self, sha: str, path: str) -> bool:
+        """Whether a repository source with this blob id was read before (and is not refreshed)."""
+        slug = PurePosixPath(path).stem.rsplit("-", 1)[-1].removeprefix("NW")
         if self.refresh is None or slug in self.refresh:
             self.stats.inc_value("newscrawl/incremental/refetched")
-            return True
-        if self.archive.archived_source(request.meta.get(BLOB, "")):
-            self.stats.inc_value("newscrawl/incremental/skipped_sources")
             return False
-        return True
+        if self.archive.archived_source(sha):
+            self.stats.inc_value("newscrawl/incremental/skipped_sources")
+            return True
+        return False
 
     def _dropped_before(self, url: str) -> bool:
         """Whether a run that finished fetched this page (so it read it to the end) — the page

@@ -13,6 +13,7 @@ against kramdown itself on the real sources and the generated ones.
 
 from __future__ import annotations
 
+import logging
 import re
 
 from markdown_it import MarkdownIt
@@ -53,6 +54,10 @@ def _source(token: Token) -> str:
         return "\n"
     return token.markup or ("[" if token.type == "link_open" else "")
 
+
+# markdown-it logs a debug record for every block rule it tries on every line; Scrapy keeps the
+# root logger open to all levels, so each would be made (and dropped): most of a render's cost.
+logging.getLogger("markdown_it").setLevel(logging.INFO)
 
 # Raw HTML passes through (as in kramdown), bare URLs stay text (kramdown does not link them),
 # GFM tables (Jekyll's kramdown reads GFM).

@@ -24,7 +24,6 @@ Jekyll's rules followed here (Jekyll 4, `timezone: Asia/Shanghai`):
 from __future__ import annotations
 
 import html
-import json
 import re
 from datetime import datetime, timedelta, timezone
 from pathlib import PurePosixPath
@@ -39,6 +38,7 @@ from newscrawl.parsing.post import parse_post
 from newscrawl.parsing.urls import SITE_ROOT
 
 BEIJING = timezone(timedelta(hours=8))
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9/_.,()~-]*")
 _POST_FILE = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})-(?P<slug>.+)\.(?P<ext>md|markdown|mkd|html)$")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(?P<yaml>.*?\r?\n)?(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
 # Psych's timestamp (what Ruby's YAML makes a Time of): a date, a full time, an optional offset.
@@ -50,9 +50,9 @@ _LOOSE_TIME = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[Tt]|\s+)(\d{1,2}):(\d
                          r"(?:\s*(Z|[-+]\d{1,2}:?(?:\d\d)?))?$")
 
 
-class _FrontMatterLoader(yaml.SafeLoader):
-    """YAML as Jekyll's front matter, but with dates left as text: their meaning depends on
-    Ruby's rules (below), which differ from PyYAML's."""
+class _FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """YAML as Jekyll's front matter (libyaml's parser when PyYAML has it), but with dates left
+    as text: their meaning depends on Ruby's rules (below), which differ from PyYAML's."""
 
 
 _FrontMatterLoader.yaml_implicit_resolvers = {
@@ -124,26 +124,22 @@ def post_url(categories: list[str], local: datetime, slug: str) -> str:
     """The page's canonical URL: Jekyll's date permalink with the local (Beijing) date."""
     folders = list(dict.fromkeys(c.lower() for c in categories))
     path = "/".join([*folders, f"{local:%Y}", f"{local:%m}", f"{local:%d}", f"{slug}.html"])
-    return safe_url_string(SITE_ROOT + path)
+    # Most paths need no escaping; w3lib's would cost more than the rest of the URL's making.
+    return SITE_ROOT + path if _PLAIN_PATH.fullmatch(path) else safe_url_string(SITE_ROOT + path)
 
 
 def build_page(title: str, shown: datetime, url: str, tags: list[str], content_html: str) -> str:
-    """The post page as the site's layouts make it (post inside default, jekyll-seo-tag's
-    canonical link, published time and JSON-LD), the title printed raw as the layout does."""
-    headline = json.dumps({"@type": "BlogPosting", "headline": title, "datePublished": shown.isoformat(),
-                           "url": url}, ensure_ascii=False).replace("</", "<\\/")
+    """The post page as the site's layouts make it — what the post parser reads of it: the
+    canonical link and published time (jekyll-seo-tag), the post layout inside the default
+    one's <section> and before its footer, the title printed raw as the layout does."""
     tag_line = f'\n  <small>tags: <em>{"</em> - <em>".join(tags)}</em></small>\n' if tags else ""
     return (
-        '<!DOCTYPE html>\n<html lang="zh-CN">\n  <head>\n    <meta charset="UTF-8">\n'
-        f"    <title>{html.escape(title)} | 金融消息</title>\n"
-        f'    <link rel="canonical" href="{html.escape(url)}" />\n'
-        f'    <meta property="article:published_time" content="{shown.isoformat()}" />\n'
-        f'    <script type="application/ld+json">{headline}</script>\n  </head>\n  <body>\n'
-        '    <div class="wrapper">\n      <header>\n        <h1><a href="https://finews.withounder.com/">金融消息</a></h1>\n'
-        "      </header>\n      <section>\n\n      "
+        '<!DOCTYPE html>\n<html lang="zh-CN">\n<head><meta charset="UTF-8">'
+        f'<link rel="canonical" href="{html.escape(url)}" />'
+        f'<meta property="article:published_time" content="{shown.isoformat()}" /></head>\n<body>\n'
+        "<section>\n"
         f"<small>(GMT+8, Asia/Shanghai, CST) {shown:%Y-%m-%d %H:%M:%S}</small>\n<h1>{title}</h1>\n\n"
-        f"{content_html}\n{tag_line}\n      </section>\n      <footer>\n        <p>&copy; 2021</p>\n"
-        "      </footer>\n    </div>\n  </body>\n</html>\n"
+        f"{content_html}\n{tag_line}\n</section>\n<footer><p>&copy; 2021</p></footer>\n</body>\n</html>\n"
     )
 
 
@@ -174,3 +170,21 @@ def parse_source(text: str, path: str) -> dict[str, Any]:
     fields["site_published_at"] = shown.isoformat() if times is not None else None
     fields["published_at"] = times[1].isoformat() if times is not None else None
     return fields
+
+
+def read_source(data: bytes, path: str) -> tuple[dict[str, Any] | None, str]:
+    """(fields, "ok") of a source's bytes, or (None, the reason it gives no article). Never
+    raises: a parser bug is `parser_error` (and its traceback is the caller's to log)."""
+    try:
+        return parse_source(data.decode("utf-8"), path), "ok"
+    except UnicodeDecodeError:
+        return None, "not_utf8"
+    except PageError as exc:
+        return None, exc.reason
+    except Exception:  # noqa: BLE001 (one source's bug is one source's loss)
+        return None, "parser_error"
+
+
+def read_sources(batch: list[tuple[bytes, str]]) -> list[tuple[dict[str, Any] | None, str]]:
+    """read_source for a batch (what a parsing worker process is handed at a time)."""
+    return [read_source(data, path) for data, path in batch]

@@ -4,8 +4,8 @@
     scrapy crawl history [-a repo=github:OWNER/NAME[@REF]] # over the network (default zning1994/finews)
                          [-a paths=old_post,_posts/2022-*] [-a since=2022-01-01] [-a until=2022-06-30]
 
-It lists the post sources (a local walk, or GitHub's git trees API), fetches each one not
-read before (a `file://` request, or the raw file host), and makes of it the same Article as
+It lists the post sources (a local walk, or GitHub's git trees API), reads each one not read
+before (from the checkout, or from the raw file host), and makes of it the same Article as
 the `finews` spider makes of its page (parsing/source.py), the share link followed the same
 way. Which sources were read is kept in the archive by their git blob id: a source moved from
 _posts/ to old_post/ unchanged, or read by an earlier backfill, is not fetched again.
@@ -13,12 +13,17 @@ _posts/ to old_post/ unchanged, or read by an earlier backfill, is not fetched a
 
 from __future__ import annotations
 
+import asyncio
+import multiprocessing
 import os
+from collections import deque
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
@@ -42,12 +47,13 @@ from newscrawl.parsing.github import (
     rate_limit,
     wanted,
 )
-from newscrawl.parsing.source import parse_source
+from newscrawl.parsing.source import read_source, read_sources
 from newscrawl.spiders import KIND, fetched_at
 from newscrawl.spiders.sharing import ShareLinks
 
 SOURCE, LISTING = "source", "listing"
-LOCAL_SLOT = "newscrawl-local-files"
+BATCH = 64  # sources a parsing worker is handed at a time
+MAX_OPEN = 512  # articles on their way before a local backfill waits to read more
 BLOB, SOURCE_PATH = "newscrawl_blob", "newscrawl_source_path"
 # Sent for every source read: (sha, path, article_id, reason) — reason "ok" when it gave an
 # article (then article_id), else why it gave none. crawling/sources.py records them.
@@ -67,6 +73,12 @@ class HistorySpider(ShareLinks, scrapy.Spider):
         self.patterns = tuple(p.strip() for p in (paths or "").split(",") if p.strip()) or POST_FOLDERS
         self.since, self.until = since, until
         self.listed = 0  # sources to read (progress: done of total)
+        self.parse_workers = 0
+        # Articles on their way (their share answer, the pipelines): a local backfill reads on
+        # only while few are, or its items would pile up in memory (Scrapy does not hold back
+        # what start() yields).
+        self.open_articles = 0
+        self._room: asyncio.Event | None = None
 
     @classmethod
     def check_arguments(cls, arguments: dict[str, str]) -> None:
@@ -84,8 +96,6 @@ class HistorySpider(ShareLinks, scrapy.Spider):
         slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
         slots.setdefault(RAW_HOST, {"concurrency": settings.getint("NEWSCRAWL_GITHUB_CONCURRENCY", 4)})
         slots.setdefault(API_HOST, {"concurrency": 1})
-        # Files of a local checkout: nobody to be polite to.
-        slots.setdefault(LOCAL_SLOT, {"concurrency": 16, "delay": 0})
         settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
 
     @classmethod
@@ -93,8 +103,11 @@ class HistorySpider(ShareLinks, scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.configure_share(crawler.settings)
         spider.token = crawler.settings.get("NEWSCRAWL_GITHUB_TOKEN") or os.environ.get("GITHUB_TOKEN")
-        # file:// requests have no host for the offsite filter; share requests keep to their hosts anyway.
-        spider.allowed_domains = None if spider.local else [*GITHUB_HOSTS, *spider.share_hosts]
+        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(spider._article_done, signal=signal)
+        workers = crawler.settings.get("NEWSCRAWL_PARSE_WORKERS")
+        spider.parse_workers = int(workers) if workers not in (None, "") else min(4, (os.cpu_count() or 1) - 1)
+        spider.allowed_domains = [*GITHUB_HOSTS, *spider.share_hosts]
         return spider
 
     def progress(self) -> tuple[str, int, int]:
@@ -103,18 +116,89 @@ class HistorySpider(ShareLinks, scrapy.Spider):
         return "sources", done + skipped, self.listed
 
     # --- listing -------------------------------------------------------------------------
-    async def start(self) -> AsyncIterator[scrapy.Request]:
+    async def start(self) -> AsyncIterator[Any]:
         if self.local is not None:
-            paths = list(local_sources(self.local, self.patterns, self.since, self.until))
-            self.listed = len(paths)
-            for path in paths:
-                data = (self.local / path).read_bytes()
-                request = self._source_request((self.local / path).absolute().as_uri(), path, blob_sha(data))
-                request.meta.update({"download_slot": LOCAL_SLOT, "autothrottle_dont_adjust_delay": True})
-                yield request
+            async for item_or_request in self._local_sources():
+                yield item_or_request
             return
         assert self.repo is not None
         yield self._listing_request(self.repo.tree_url())
+
+    async def _local_sources(self) -> AsyncIterator[Any]:
+        """A local checkout's sources, read where they lie (a request per file would cost the
+        crawl's machinery several times what reading and parsing it does), parsed in worker
+        processes a batch at a time (NEWSCRAWL_PARSE_WORKERS) while this one stores."""
+        assert self.local is not None
+        paths = list(local_sources(self.local, self.patterns, self.since, self.until))
+        self.listed = len(paths)
+        pool = self._pool() if len(paths) > BATCH else None
+        loop = asyncio.get_running_loop()
+        self._room = asyncio.Event()
+        waiting: deque[tuple[list[tuple[str, str]], asyncio.Future[list[tuple[dict | None, str]]]]] = deque()
+        try:
+            for batch in self._unread(paths):
+                while self.open_articles > MAX_OPEN:
+                    self._room.clear()
+                    await self._room.wait()
+                data = [(raw, path) for raw, path, _ in batch]
+                shas = [(path, sha) for _, path, sha in batch]
+                if pool is None:
+                    for (path, sha), (raw, _) in zip(shas, data, strict=True):
+                        for output in self._article(*read_source(raw, path), path, sha, fetched_at()):
+                            yield output
+                    continue
+                waiting.append((shas, loop.run_in_executor(pool, read_sources, data)))
+                while len(waiting) > self.parse_workers:  # a batch per worker in flight
+                    shas, parsed = waiting.popleft()
+                    for output in self._articles(shas, await parsed):
+                        yield output
+            while waiting:
+                shas, parsed = waiting.popleft()
+                for output in self._articles(shas, await parsed):
+                    yield output
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+
+    def _unread(self, paths: list[str]) -> Iterator[list[tuple[bytes, str, str]]]:
+        """(bytes, path, blob id) of the sources not read before, in batches."""
+        batch: list[tuple[bytes, str, str]] = []
+        for path in paths:
+            try:
+                data = (self.local / path).read_bytes()  # type: ignore[operator]
+            except OSError as exc:
+                self._count(f"fetch_error/{type(exc).__name__}")
+                self.logger.warning("Source not read (%s): %s", exc.strerror or exc, path)
+                continue
+            sha = blob_sha(data)
+            if not self.known_source(sha, path):
+                batch.append((data, path, sha))
+            if len(batch) >= BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def _articles(self, shas: list[tuple[str, str]], results: list[tuple[dict | None, str]]) -> Iterator[Any]:
+        fetched = fetched_at()
+        for (path, sha), (fields, reason) in zip(shas, results, strict=True):
+            yield from self._article(fields, reason, path, sha, fetched)
+
+    def _article_done(self) -> None:
+        self.open_articles = max(0, self.open_articles - 1)
+        if self._room is not None and self.open_articles <= MAX_OPEN // 2:
+            self._room.set()
+
+    def _pool(self) -> ProcessPoolExecutor | None:
+        if self.parse_workers <= 0:
+            return None
+        # Spawned, not forked: a child of the running reactor must not inherit its state.
+        return ProcessPoolExecutor(self.parse_workers, mp_context=multiprocessing.get_context("spawn"))
+
+    @staticmethod
+    def known_source(sha: str, path: str) -> bool:
+        """Whether a source was read before; incremental runs (crawling/incremental.py) say."""
+        return False
 
     def _listing_request(self, url: str, folder: str | None = None) -> scrapy.Request:
         headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
@@ -192,25 +276,26 @@ class HistorySpider(ShareLinks, scrapy.Spider):
         sha = blob_sha(response.body)
         if sha != response.meta[BLOB]:
             self._count("changed_since_listing")  # the ref moved on: this content is what was read
+        yield from self._read(response.body, path, sha, fetched_at(response))
+
+    def _read(self, data: bytes, path: str, sha: str, fetched: str) -> Iterator[Any]:
+        yield from self._article(*read_source(data, path), path, sha, fetched)
+
+    def _article(self, fields: dict[str, Any] | None, reason: str, path: str, sha: str,
+                 fetched: str) -> Iterator[Any]:
+        """The article a source gave (after its share answer, when followed), or a counted drop."""
         self._count("read")
-        try:
-            fields = parse_source(response.body.decode("utf-8"), path)
-        except UnicodeDecodeError:
-            fields = None
-            reason = "not_utf8"
-        except PageError as exc:
-            fields, reason = None, exc.reason
-        except Exception:  # a parser bug costs one source, not the run
-            self.logger.exception("Source parser failed: %s", path)
-            fields, reason = None, "parser_error"
+        if reason == "parser_error":
+            self.logger.error("Source parser failed: %s (parse_source on it gives the traceback)", path)
         if fields is None:
             self._count(f"source_dropped/{reason}")
             self.logger.info("Source dropped (%s): %s", reason, path)
             self._announce(sha, path, None, reason)
             return
         self._announce(sha, path, fields["id"], "ok")
+        self.open_articles += 1
         provenance = {f: "repo" for f in ("title", "published_at", "media", "body_html", "body_text")}
-        article = {**fields, "fetched_at": fetched_at(response), "provenance": provenance}
+        article = {**fields, "fetched_at": fetched, "provenance": provenance}
         request = self.share_request(article, fields["share_url"]) if self.follow_share and fields["share_url"] else None
         if request is not None:
             yield request
