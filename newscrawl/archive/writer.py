@@ -62,7 +62,7 @@ class Archive(ArchiveReader):
     last article of a group has been through every pipeline by then.
     """
 
-    def __init__(self, path: str | Path, commit_every: int = 1) -> None:
+    def __init__(self, path: str | Path, commit_every: int = 1, cache_mib: int = 16) -> None:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         db = sqlite_utils.Database(path)
@@ -74,7 +74,8 @@ class Archive(ArchiveReader):
         # A reader or a second writer waits for a commit instead of failing "database is locked".
         self.db.execute("PRAGMA busy_timeout=30000")
         # A group of articles dirties index pages all over the key tables: keep them cached.
-        self.db.execute("PRAGMA cache_size=-65536")
+        # A fixed budget: the process grows by it as the archive fills, then stays flat.
+        self.db.execute(f"PRAGMA cache_size={-1024 * max(1, int(cache_mib))}")
         self.commit_every = max(1, commit_every)
         self.pending = 0
         self.pending_ids: set[str] = set()  # saved, not yet committed

@@ -23,7 +23,8 @@ def archive_for(crawler: Crawler) -> Archive:
         path = crawler.settings.get("NEWSCRAWL_DB")
         if not path:
             raise NotConfigured("NEWSCRAWL_DB is empty")
-        archive = Archive(path, commit_every=crawler.settings.getint("NEWSCRAWL_COMMIT_EVERY", 1))
+        archive = Archive(path, commit_every=crawler.settings.getint("NEWSCRAWL_COMMIT_EVERY", 1),
+                          cache_mib=crawler.settings.getint("NEWSCRAWL_CACHE_MIB", 16))
         setattr(crawler, _ATTRIBUTE, archive)
         # Closed (and committed) when the engine stops: after every spider_closed handler,
         # so the run record written then is kept too.
