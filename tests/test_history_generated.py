@@ -232,3 +232,40 @@ def test_a_local_checkout_is_the_network_backfill_with_or_without_parsing_worker
     keep = (*FIELDS, "published_at", "provenance")
     assert all({f: here[i][f] for f in keep} == {f: network[i][f] for f in keep} for i in here)
     assert _lines(local / "a.jsonl") == len(here)
+
+
+def test_a_checkout_is_walked_where_the_patterns_point(tmp_path: Path) -> None:
+    from newscrawl.parsing.github import wanted
+    from newscrawl.spiders.history import local_sources
+
+    names = ["_posts/2022-05-26-1.md", "old_post/2021-12-08-2.md", "archive2021/2021-12-09-3.md",
+             "archive2021/deep/2022-05-27-4.md", ".git/2022-05-26-5.md", "notes.md"]
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("---\n---\n", encoding="utf-8")
+    for patterns in [("_posts", "old_post"), ("archive2021",), ("*/2022-*",), ("archive2021/deep",), ("old_post/2021-*",)]:
+        listed = [n for n in sorted(names) if not n.startswith(".git/") and wanted(n, patterns)]
+        assert list(local_sources(tmp_path, patterns, None, None)) == listed, patterns
+    assert list(local_sources(tmp_path, ("archive2021",), None, None)) == [
+        "archive2021/2021-12-09-3.md", "archive2021/deep/2022-05-27-4.md"]
+
+
+def test_each_source_is_marked_read_by_its_own_article_only(tmp_path: Path) -> None:
+    from newscrawl.archive import Archive
+    from newscrawl.crawling.sources import RepoSourcesExtension
+    from newscrawl.items import Article
+
+    archive = Archive(tmp_path / "a.db")
+    extension = RepoSourcesExtension(archive)
+    # One post in both folders: two sources of one id, each with its own item.
+    first, second = (Article(id="202205262200000001", url="https://finews.withounder.com/x.html", title=t)
+                     for t in ("一", "二"))
+    extension.source_read("a" * 40, "_posts/2022-05-26-202205262200000001.md", first.id, "ok", item=first)
+    extension.source_read("b" * 40, "old_post/2022-05-26-202205262200000001.md", second.id, "ok", item=second)
+    extension.item_scraped(second)
+    extension.item_error(first)  # its pipelines failed: read again next time
+    extension.source_read("c" * 40, "_posts/2022-05-26-x.md", None, "parser_error")  # a bug to be fixed
+    extension.source_read("d" * 40, "_posts/2022-05-26-y.md", None, "no_front_matter")
+    assert [archive.archived_source(sha * 40) for sha in "abcd"] == [False, True, False, True]
+    assert extension.pending == {}
+    archive.close()

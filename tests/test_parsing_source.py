@@ -49,11 +49,17 @@ def test_a_source_without_usable_front_matter_is_refused(text: str, reason: str)
 def test_dates_as_ruby_and_jekyll_read_them() -> None:
     # A full time without an offset is UTC to Ruby: the page shows it 8 hours late; the
     # generator meant Beijing time.
-    shown, meant = jekyll_time("2021-12-08 10:46:18")
+    def date(line: str) -> object:
+        return front_matter(f"---\ndate: {line}\n---\n", "x.md")[0]["date"]
+
+    shown, meant = jekyll_time(date("2021-12-08 10:46:18"))
     assert shown.astimezone(BEIJING).isoformat() == "2021-12-08T18:46:18+08:00"
     assert meant.isoformat() == "2021-12-08T10:46:18+08:00"
-    assert jekyll_time("2021-12-08 10:20:24 +0800") == (datetime(2021, 12, 8, 10, 20, 24, tzinfo=BEIJING),) * 2
-    assert jekyll_time("2021-12-08T02:20:24Z")[0].astimezone(BEIJING).isoformat() == "2021-12-08T10:20:24+08:00"
+    # Quoted, it is text that Jekyll's Time.parse reads as local time: no shift.
+    assert jekyll_time(date("'2021-12-08 10:46:18'")) == (datetime(2021, 12, 8, 10, 46, 18, tzinfo=BEIJING),) * 2
+    assert jekyll_time(date("2021-12-08 10:20:24 +0800")) == (datetime(2021, 12, 8, 10, 20, 24, tzinfo=BEIJING),) * 2
+    # Another offset is the same instant, in Beijing time like every other time.
+    assert [t.isoformat() for t in jekyll_time(date("2021-12-08T02:20:24Z"))] == ["2021-12-08T10:20:24+08:00"] * 2
     # A bare date, or a time without seconds, is local (Beijing) to Time.parse.
     assert jekyll_time("2021-12-08")[0].isoformat() == "2021-12-08T00:00:00+08:00"
     assert jekyll_time("2021-12-08 10:46")[0].isoformat() == "2021-12-08T10:46:00+08:00"

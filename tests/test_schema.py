@@ -7,6 +7,8 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
+import pytest
+
 from newscrawl.archive import Archive
 from newscrawl.archive.schema import ARTICLE_COLUMNS, FILTER_INDEXES, VERSION, version
 from newscrawl.archive.search import search
@@ -110,13 +112,17 @@ def test_an_empty_database_is_made_from_scratch_whatever_its_version(tmp_path: P
     assert version(archive.db) == VERSION and {"captures", "runs", "share_attempts"} <= set(archive.db.table_names())
 
 
-def test_bodies_of_a_version_4_archive_take_the_one_layout_of_blocks(tmp_path: Path) -> None:
-    path = tmp_path / "v4.db"
+@pytest.mark.parametrize("old", [4, 5])
+def test_bodies_of_an_older_archive_take_the_one_layout_of_blocks(old: int, tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
     archive = Archive(path)
     archive.save({"id": "202112082206672930", "url": "https://finews.withounder.com/emnews/2021/12/08/202112082206672930.html",
                   "title": "标题", "body_html": "<p>第一段。</p>\n\n<p>第二段。</p>", "body_text": "第一段。\n第二段。"}, None)
     archive.commit()
-    archive.db.execute("pragma user_version = 4")
+    archive.db.execute("drop table repo_sources")  # a version 5 archive had none yet
+    archive.db.execute(f"pragma user_version = {old}")
     archive.db.conn.commit()
     archive.close()
-    assert Archive(path).get("202112082206672930")["body_html"] == "<p>第一段。</p>\n<p>第二段。</p>"
+    upgraded = Archive(path)
+    assert upgraded.get("202112082206672930")["body_html"] == "<p>第一段。</p>\n<p>第二段。</p>"
+    assert upgraded.archived_source("0" * 40) is False and "repo_sources" in upgraded.db.table_names()

@@ -25,13 +25,17 @@ through sqlite-utils except what it cannot declare (the contentless FTS5 table).
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from typing import Any
+
 import sqlite_utils
 
 from newscrawl.archive.fts import grams
 from newscrawl.items import Article
 from newscrawl.parsing.text import tidy_blocks
 
-VERSION = 5
+VERSION = 6
 ARTICLES, REVISIONS, CLUSTERS, RUNS, CAPTURES = "articles", "revisions", "clusters", "runs", "captures"
 SHARE_ATTEMPTS, REPO_SOURCES = "share_attempts", "repo_sources"
 ARTICLES_FTS, ARTICLES_GRAMS = "articles_fts", "articles_grams"
@@ -64,6 +68,8 @@ def migrate(db: sqlite_utils.Database) -> int:
             _v4(db)
         if found < 5:
             _v5(db)
+        if found < 6:
+            _v6(db)
         if found != VERSION:
             db.execute(f"pragma user_version = {VERSION}")
     return found
@@ -150,15 +156,7 @@ def _v4(db: sqlite_utils.Database) -> None:
 def _v5(db: sqlite_utils.Database) -> None:
     """What kind of run each row is: only crawls of the site count for the gap alarm, not
     replays of the captures (`scrapy reparse`, which ran with NEWSCRAWL_REPLAY set). Failed
-    share answers are counted per article, so they are asked again with a backoff, then no more.
-    The repository's sources read by a backfill are kept by blob id. Bodies take the one
-    layout of blocks that cleaning now gives them (parsing.text.tidy_blocks), so that an
-    article crawled again, or read from its source, is not taken for a revision."""
-    rows = db.execute(f"select rowid, body_html from {ARTICLES} where body_html is not null").fetchall()
-    tidied = [(tidy, rowid) for rowid, body in rows if (tidy := tidy_blocks(body)) != body]
-    db.conn.executemany(f"update {ARTICLES} set body_html = ? where rowid = ?", tidied)
-    if not db[REPO_SOURCES].exists():
-        db[REPO_SOURCES].create({"sha": str, "path": str, "article_id": str, "outcome": str, "read_at": str}, pk="sha")
+    share answers are counted per article, so they are asked again with a backoff, then no more."""
     if not db[SHARE_ATTEMPTS].exists():
         db[SHARE_ATTEMPTS].create({"id": str, "attempts": int, "reason": str, "last_attempt_at": str, "gave_up": int},
                                   pk="id", defaults={"gave_up": 0})
@@ -170,3 +168,49 @@ def _v5(db: sqlite_utils.Database) -> None:
         when trim(coalesce(json_extract(arguments, '$.spider.start_url'), ''), '/') not in
              ('', 'https://finews.withounder.com', 'https://finews.withounder.com/index.html') then 'partial'
         else 'crawl' end where kind is null""")
+
+
+def _v6(db: sqlite_utils.Database) -> None:
+    """The repository's sources read by a backfill are kept by blob id. Bodies take the one
+    layout of blocks that cleaning now gives them (parsing.text.tidy_blocks), so that an
+    article crawled again, or read from its source, is not taken for a revision. The source's
+    HTML is stored sanitized, as cleaning now gives it: a share answer's <script>, handlers
+    and javascript: links were kept as answered, and served."""
+    from newscrawl.processing.cleaning import clean_body  # cleaning imports nothing of the archive
+
+    if not db[REPO_SOURCES].exists():
+        db[REPO_SOURCES].create({"sha": str, "path": str, "article_id": str, "outcome": str, "read_at": str}, pk="sha")
+    _rewrite(db, "body_html", lambda body, _: tidy_blocks(body))
+    _rewrite(db, "source_body_html", lambda html, row: clean_body(html, row["share_url"] or "")[0])
+    # Earlier versions keep their whole record: their source HTML too.
+    last = 0
+    while rows := db.conn.execute(f"select rowid, record from {REVISIONS} where rowid > ? and record like "
+                                  f"'%source_body_html%' order by rowid limit 500", [last]).fetchall():
+        last = rows[-1][0]
+        updates = []
+        for rowid, text in rows:
+            record = json.loads(text)
+            if isinstance(record, dict) and record.get("source_body_html"):
+                clean = clean_body(record["source_body_html"], record.get("share_url") or "")[0]
+                if clean != record["source_body_html"]:
+                    updates.append((json.dumps({**record, "source_body_html": clean}, ensure_ascii=False), rowid))
+        db.conn.executemany(f"update {REVISIONS} set record = ? where rowid = ?", updates)
+
+
+def _rewrite(db: sqlite_utils.Database, column: str, change: Callable[[str, dict[str, Any]], str | None]) -> None:
+    """Apply `change` to every non-null `column` of the articles, a few hundred rows at a time
+    (an archive's bodies do not fit in memory)."""
+    last = 0
+    while True:
+        cursor = db.conn.execute(f"select rowid, {column}, share_url from {ARTICLES} "
+                                 f"where rowid > ? and {column} is not null order by rowid limit 500", [last])
+        rows = cursor.fetchall()
+        if not rows:
+            return
+        last = rows[-1][0]
+        updates = []
+        for rowid, value, share_url in rows:
+            new = change(value, {"share_url": share_url})
+            if new != value:
+                updates.append((new, rowid))
+        db.conn.executemany(f"update {ARTICLES} set {column} = ? where rowid = ?", updates)

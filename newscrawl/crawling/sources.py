@@ -1,6 +1,7 @@
 """Keep which repository sources a backfill read (the `history` spider), so none is read twice.
 
-A source that gave no article is recorded at once, with its reason. One that gave an article
+A source that gave no article is recorded at once, with its reason (unless a later newscrawl
+may read it better: a parser error, an undecodable file). One that gave an article
 is recorded when that article has been through the pipelines — stored, or dropped as
 unchanged or invalid — in the same transaction as the article, so a killed run that lost the
 article has not marked its source read. An article whose pipeline failed leaves its source
@@ -9,7 +10,6 @@ unread, for the next run.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,12 +21,17 @@ from newscrawl.archive import Archive
 from newscrawl.crawling import archive_for
 from newscrawl.spiders.history import source_read
 
+# Reasons a later newscrawl may answer differently (a parser bug fixed, a decoder added): the
+# source is read again by the next run instead of being kept as read.
+UNSETTLED = frozenset({"parser_error", "not_utf8"})
+
 
 class RepoSourcesExtension:
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
-        # Sources whose article is still on its way (its share answer, the pipelines), by id.
-        self.pending: defaultdict[str, list[tuple[str, str]]] = defaultdict(list)
+        # Sources whose item is still in the pipelines, by the item's identity: two sources of
+        # one id (a post in both folders) each wait for their own item.
+        self.pending: dict[int, tuple[Any, str, str]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RepoSourcesExtension:
@@ -39,10 +44,10 @@ class RepoSourcesExtension:
         crawler.signals.connect(extension.item_error, signal=signals.item_error)
         return extension
 
-    def source_read(self, sha: str, path: str, article_id: str | None, reason: str) -> None:
-        if reason == "ok" and article_id:
-            self.pending[article_id].append((sha, path))
-        else:
+    def source_read(self, sha: str, path: str, article_id: str | None, reason: str, item: Any = None) -> None:
+        if reason == "ok" and item is not None:
+            self.pending[id(item)] = (item, sha, path)
+        elif reason not in UNSETTLED:
             self.archive.record_source(sha, path, None, reason, _now())
 
     def item_scraped(self, item: Any) -> None:
@@ -54,22 +59,13 @@ class RepoSourcesExtension:
         self._done(item, "unchanged" if reason == "same_id" else reason)
 
     def item_error(self, item: Any) -> None:
-        self._take(item)
+        self.pending.pop(id(item), None)
 
     def _done(self, item: Any, outcome: str) -> None:
-        article_id, source = self._take(item)
-        if source is not None:
-            self.archive.record_source(source[0], source[1], article_id, outcome, _now())
-
-    def _take(self, item: Any) -> tuple[str | None, tuple[str, str] | None]:
-        article_id = getattr(item, "id", None) or (item.get("id") if isinstance(item, dict) else None)
-        waiting = self.pending.get(article_id) if article_id else None
-        if not waiting:
-            return article_id, None
-        source = waiting.pop(0)
-        if not waiting:
-            del self.pending[article_id]
-        return article_id, source
+        waiting = self.pending.pop(id(item), None)
+        if waiting is not None:
+            _, sha, path = waiting
+            self.archive.record_source(sha, path, getattr(item, "id", None), outcome, _now())
 
 
 def _now() -> str:

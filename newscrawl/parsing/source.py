@@ -14,8 +14,8 @@ Jekyll's rules followed here (Jekyll 4, `timezone: Asia/Shanghai`):
 - the front matter starts at byte 0 with `---`; a file without it is no post (Jekyll copies it
   as it is, without a layout);
 - `date:` as YAML (Ruby's Psych) reads it: a full timestamp without an offset is UTC, one with
-  an offset has it, a bare date or a shorter time is local (Beijing); no `date:` means the
-  file name's date at local midnight;
+  an offset has it, a bare date, a shorter time or a quoted one is local (Beijing: Jekyll's
+  Time.parse); no `date:` means the file name's date at local midnight;
 - the URL is `/CATEGORIES/YYYY/MM/DD/SLUG.html` with the local date, the categories split on
   white space, lowercased and deduplicated (a category string holds several), and no
   categories at all giving `/YYYY/MM/DD/SLUG.html`; tags split the same way.
@@ -50,15 +50,26 @@ _LOOSE_TIME = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[Tt]|\s+)(\d{1,2}):(\d
                          r"(?:\s*(Z|[-+]\d{1,2}:?(?:\d\d)?))?$")
 
 
+class YamlTime(str):
+    """An unquoted YAML timestamp: Psych makes a Time of it (so one without an offset is UTC),
+    where a quoted one stays text that Jekyll's Time.parse reads as local time."""
+
+
 class _FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """YAML as Jekyll's front matter (libyaml's parser when PyYAML has it), but with dates left
-    as text: their meaning depends on Ruby's rules (below), which differ from PyYAML's."""
+    as text (marked when YAML took them for a timestamp): their meaning depends on Ruby's
+    rules (below), which differ from PyYAML's."""
 
 
 _FrontMatterLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+# Psych's own pattern for a timestamp, which takes offsets (+0800) that YAML 1.1's does not.
+_FrontMatterLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:timestamp", re.compile(_TIMESTAMP.pattern + "|" + _DATE.pattern), list("0123456789"))
+_FrontMatterLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", lambda loader, node: YamlTime(loader.construct_scalar(node)))
 
 
 def post_file(path: str) -> re.Match[str] | None:
@@ -90,15 +101,18 @@ def jekyll_time(value: Any) -> tuple[datetime, datetime] | None:
     if m := _TIMESTAMP.match(text):
         wall = datetime(*map(int, m.groups()[:6]))
         if m[7]:
-            aware = wall.replace(tzinfo=_offset(m[7]))
+            aware = wall.replace(tzinfo=_offset(m[7])).astimezone(BEIJING)
             return aware, aware
-        return wall.replace(tzinfo=timezone.utc), wall.replace(tzinfo=BEIJING)  # Psych: UTC
+        if isinstance(value, YamlTime):
+            return wall.replace(tzinfo=timezone.utc), wall.replace(tzinfo=BEIJING)  # Psych: UTC
+        local = wall.replace(tzinfo=BEIJING)  # quoted: Time.parse reads it as local time
+        return local, local
     if m := _DATE.match(text):
         local = datetime(*map(int, m.groups())).replace(tzinfo=BEIJING)
         return local, local
     if m := _LOOSE_TIME.match(text):
         wall = datetime(*(int(g or 0) for g in m.groups()[:6]))
-        aware = wall.replace(tzinfo=_offset(m[7]) if m[7] else BEIJING)  # Time.parse: local
+        aware = wall.replace(tzinfo=_offset(m[7]) if m[7] else BEIJING).astimezone(BEIJING)  # Time.parse: local
         return aware, aware
     return None
 

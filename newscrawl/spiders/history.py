@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import re
 from collections import deque
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -32,6 +33,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from newscrawl.archive.runs import BACKFILL
+from newscrawl.items import Article
 from newscrawl.parsing import PageError
 from newscrawl.parsing.github import (
     API_HOST,
@@ -79,6 +81,7 @@ class HistorySpider(ShareLinks, scrapy.Spider):
         # what start() yields).
         self.open_articles = 0
         self._room: asyncio.Event | None = None
+        self._source_of: dict[int, tuple[str, str]] = {}  # id(article dict) -> (blob id, path)
 
     @classmethod
     def check_arguments(cls, arguments: dict[str, str]) -> None:
@@ -292,15 +295,22 @@ class HistorySpider(ShareLinks, scrapy.Spider):
             self.logger.info("Source dropped (%s): %s", reason, path)
             self._announce(sha, path, None, reason)
             return
-        self._announce(sha, path, fields["id"], "ok")
         self.open_articles += 1
         provenance = {f: "repo" for f in ("title", "published_at", "media", "body_html", "body_text")}
         article = {**fields, "fetched_at": fetched, "provenance": provenance}
+        # The same dict comes back with its share answer: its item then names this source.
+        self._source_of[id(article)] = (sha, path)
         request = self.share_request(article, fields["share_url"]) if self.follow_share and fields["share_url"] else None
         if request is not None:
             yield request
         else:
             yield from self.finish_article(article, None)
+
+    def finish_article(self, article: dict[str, Any], share: dict[str, Any] | None) -> Iterator[Article]:
+        sha, path = self._source_of.pop(id(article))
+        for item in super().finish_article(article, share):
+            self._announce(sha, path, article["id"], "ok", item)
+            yield item
 
     def source_failed(self, failure: Failure) -> None:
         response = getattr(failure.value, "response", None)
@@ -308,8 +318,9 @@ class HistorySpider(ShareLinks, scrapy.Spider):
         self._count(f"fetch_error/{reason}")
         self.logger.warning("Source not fetched (%s): %s", reason, failure.request.url)
 
-    def _announce(self, sha: str, path: str, article_id: str | None, reason: str) -> None:
-        self.crawler.signals.send_catch_log(source_read, sha=sha, path=path, article_id=article_id, reason=reason)
+    def _announce(self, sha: str, path: str, article_id: str | None, reason: str, item: Article | None = None) -> None:
+        self.crawler.signals.send_catch_log(source_read, sha=sha, path=path, article_id=article_id, reason=reason,
+                                            item=item)
 
     def _count(self, event: str) -> None:
         self.crawler.stats.inc_value(f"newscrawl/{self.name}/{event}")
@@ -328,12 +339,25 @@ def source_of(value: str) -> tuple[Path | None, Repo | None]:
 
 
 def local_sources(root: Path, patterns: tuple[str, ...], since: str | None, until: str | None) -> Iterator[str]:
-    """Post sources under a local checkout, as repository paths, in path order."""
-    for folder in POST_FOLDERS:
+    """Post sources under a local checkout, as repository paths, in path order: the files the
+    GitHub listing would give for the same patterns (folders or globs, anywhere in the tree)."""
+    found: set[str] = set()
+    for folder in _pattern_folders(patterns):
         base = root / folder
         if not base.is_dir():
             continue
-        for file in sorted(base.rglob("*")):
+        for file in base.rglob("*"):
             path = file.relative_to(root).as_posix()
-            if file.is_file() and wanted(path, patterns, since, until):
-                yield path
+            if not path.startswith(".git/") and file.is_file() and wanted(path, patterns, since, until):
+                found.add(path)
+    yield from sorted(found)
+
+
+def _pattern_folders(patterns: tuple[str, ...]) -> list[str]:
+    """The folders a walk must cover for these patterns: each one's part before its first glob
+    character, up to a folder ("" for the whole checkout)."""
+    folders = set()
+    for pattern in patterns:
+        head = re.split(r"[*?\[]", pattern.strip("/"), maxsplit=1)[0]
+        folders.add(head if head == pattern.strip("/") else head.rpartition("/")[0])
+    return [""] if "" in folders else sorted(folders)
