@@ -21,7 +21,9 @@ from typing import Any
 from newscrawl.archive import Archive
 
 logger = logging.getLogger(__name__)
-OK, NEVER_ASKED = "ok", "offsite"
+OK = "ok"
+# Links that are never requested (off the allowlist, too long to request): no retry.
+NEVER_ASKED = frozenset({"offsite", "url_too_long"})
 
 
 @dataclass(frozen=True)
@@ -57,9 +59,9 @@ class ShareRetries:
         if gave_up:
             return
         attempts += 1
-        gave_up = reason == NEVER_ASKED or self.backoff.gives_up(attempts)
+        gave_up = reason in NEVER_ASKED or self.backoff.gives_up(attempts)
         self.archive.record_share_attempt(article_id, attempts, reason, _iso(now), gave_up)
-        if gave_up and reason != NEVER_ASKED:
+        if gave_up and reason not in NEVER_ASKED:
             self.stats.inc_value("newscrawl/share/gave_up")
             logger.warning("Share answer failed %d times (last: %s), not asked again (-a refresh=%s asks): article %s",
                            attempts, reason, article_id, article_id)

@@ -51,7 +51,7 @@ class ShardWriter:
             self._rows.append({k: _flat(record.get(k)) for k in self.fields})
         else:
             assert record is not None
-            self._csv.writerow([_flat(record.get(k)) for k in self.fields])
+            self._csv.writerow([csv_cell(_flat(record.get(k))) for k in self.fields])
             if self._text.tell() >= 1 << 20:
                 self._flush()
 
@@ -105,6 +105,18 @@ class ShardWriter:
         self._close_shard()
         return [{"name": s.name, "format": s.format, "records": s.records, "bytes": s.bytes,
                  "sha256": s.sha256.hexdigest()} for s in self.shards]
+
+
+# A spreadsheet runs a cell that begins with one of these as a formula (=HYPERLINK(…) leaks,
+# =cmd|… runs); OWASP's advice is a leading apostrophe, which shows the text as it is.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell no spreadsheet runs: text that would start a formula gets a leading '."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
 def _flat(value: Any) -> Any:

@@ -20,10 +20,11 @@ class CleanArticlePipeline:
         }
         if record.get("body_html"):
             changes["body_html"], changes["body_text"] = clean_body(record["body_html"], record.get("url") or "")
-        # The source's HTML stays as the share host answered it (a record of the source);
-        # its text is read from the cleaned HTML, like the body's.
+        # The source's HTML is sanitized like the body's before it is stored or served (the
+        # share host's answer as it came is in the raw captures).
         if record.get("source_body_html"):
-            changes["source_body_text"] = clean_body(record["source_body_html"], record.get("share_url") or "")[1]
+            changes["source_body_html"], changes["source_body_text"] = clean_body(
+                record["source_body_html"], record.get("share_url") or "")
         for name in _OPTIONAL_TEXT:
             value = record.get(name)
             # Category and media slugs keep inner double spaces: they are the generator's own.

@@ -34,6 +34,7 @@ class ShareLinks:
     follow_share: bool = True
     share_hosts: frozenset[str] = frozenset()
     default_share_host: str = ""
+    url_limit: int = 2083
     crawler: Any
     logger: Any
 
@@ -41,6 +42,7 @@ class ShareLinks:
         self.follow_share = settings.getbool("NEWSCRAWL_FOLLOW_SHARE", True)
         self.share_hosts = frozenset(h.lower() for h in settings.getlist("NEWSCRAWL_SHARE_HOSTS"))
         self.default_share_host = settings.get("NEWSCRAWL_SHARE_DEFAULT_HOST", "").lower()
+        self.url_limit = settings.getint("URLLENGTH_LIMIT", 2083)
         if self.default_share_host not in self.share_hosts:
             raise ValueError("NEWSCRAWL_SHARE_DEFAULT_HOST must be one of NEWSCRAWL_SHARE_HOSTS")
 
@@ -52,6 +54,14 @@ class ShareLinks:
             self._count_share("offsite")
             self.logger.warning("Share link not requested (%s): %s (article %s)", exc.reason, share_url, article.get("id"))
             self._answered(article, "offsite")
+            return None
+        if self.url_limit and len(endpoint) > self.url_limit:
+            # Scrapy's UrlLengthMiddleware would drop the request silently, and the article
+            # waiting for its answer with it.
+            self._count_share("url_too_long")
+            self.logger.warning("Share link not requested (url_too_long, %d characters): %.200s… (article %s)",
+                                len(endpoint), share_url, article.get("id"))
+            self._answered(article, "url_too_long")
             return None
         # Two posts can carry the same share link: each needs its own answer (dont_filter).
         # dont_filter also lifts the offsite check, so a redirect is not followed: it could

@@ -1,0 +1,227 @@
+"""Hostile input: pages and answers a broken generator or a compromised source could serve.
+Each case is crawled through the mirror in one run and asserts its counted outcome; every
+good article is kept, nothing a browser would run is stored, and no traceback is logged."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import re
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from newscrawl.archive import ArchiveReader
+from newscrawl.export.writers import csv_cell
+from newscrawl.mirror.generator import GeneratedSite, GenArticle
+from newscrawl.mirror.http import MirrorResponse
+from newscrawl.mirror.runner import crawl_through_mirror
+from newscrawl.parsing.post import parse_post, source_lines
+from tests.conftest import run_scrapy
+
+SOURCE_BOMB = "（文章来源：" * 60_000  # 1 MB of openings and no closing
+
+
+def _in_content(extra: str) -> Callable[[str], str]:
+    """The post's content gets `extra` after its title, and so does og:description in <head>
+    (the layout copies the content there raw)."""
+    def change(page: str, _: GenArticle) -> str:
+        page = page.replace("</head>", f"{extra}</head>", 1)
+        title_end = page.index("</h1>", page.index("<small>(GMT+8")) + len("</h1>")
+        return page[:title_end] + extra + page[title_end:]
+
+    return change
+
+
+def _long_share(page: str, article: GenArticle) -> str:
+    long = f"http://finews.zning.xyz/html_News/NewsShare.html?infoCode=NW{article.id}{'9' * 3000}"
+    return page.replace(article.share_url, long)
+
+
+def _bad_date(page: str, _: GenArticle) -> str:
+    page = re.sub(r'(article:published_time" content=")[^"]+', r"\g<1>2022-13-45T10:00:00+08:00", page)
+    page = re.sub(r'("datePublished": ?")[^"]+', r"\g<1>2022-13-45T10:00:00+08:00", page)
+    return re.sub(r"(\(GMT\+8, Asia/Shanghai, CST\) )\d{4}-\d\d-\d\d", r"\g<1>2022-13-45", page)
+
+
+def _offsite_canonical(page: str, _: GenArticle) -> str:
+    return page.replace("<head>", '<head><link rel="canonical" href="javascript:alert(1)">'
+                                  '<link rel="canonical" href="https://evil.example.com/x.html">', 1)
+
+
+# case -> what it does to the post page
+PAGE_CASES: dict[str, Callable[[str, GenArticle], str]] = {
+    "meta_refresh": _in_content('<meta http-equiv="refresh" content="0;url=https://finews.withounder.com/gone.html">'),
+    "long_share_link": _long_share,
+    "source_bomb": _in_content(f"<p>{SOURCE_BOMB}</p>"),
+    "impossible_date": _bad_date,
+    "offsite_canonical": _offsite_canonical,
+}
+SCRIPTED_SHARE = ('<script>alert(1)</script><p onclick="steal()">正文<img src="x" onerror="alert(1)">'
+                  '<a href="javascript:alert(1)">链接</a><iframe src="https://evil.example.com"></iframe></p>')
+
+
+class HostileSite:
+    """A generated site with chosen post pages and share answers turned hostile."""
+
+    def __init__(self, site: GeneratedSite) -> None:
+        self.site = site
+        plain = [a for a in site.articles if not (a.planted or a.alias_of or a.share_case or a.gbk) and a.shape == "A"]
+        chosen = random.Random(5).sample(plain, len(PAGE_CASES) + 1)
+        self.cases: dict[str, GenArticle] = dict(zip([*PAGE_CASES, "scripted_share"], chosen, strict=True))
+        self._pages = {a.path: (PAGE_CASES[case], a) for case, a in self.cases.items() if case in PAGE_CASES}
+
+    def site_page(self, path: str) -> MirrorResponse:
+        answer = self.site.site_page(path)
+        if path not in self._pages:
+            return answer
+        change, article = self._pages[path]
+        return MirrorResponse.html(change(answer.body.decode("utf-8"), article))
+
+    def share_answer(self, share_id: str) -> MirrorResponse:
+        answer = self.site.share_answer(share_id)
+        if share_id == self.cases["scripted_share"].share_id:
+            data = json.loads(answer.body)
+            data["text"] = SCRIPTED_SHARE + data["text"]
+            return MirrorResponse.json(data)
+        return answer
+
+
+@pytest.fixture(scope="module")
+def hostile_crawl(tmp_path_factory: pytest.TempPathFactory):
+    from newscrawl.mirror.proxy import MirrorProxy
+
+    site = GeneratedSite(articles=60, seed=21)
+    hostile = HostileSite(site)
+    proxy = MirrorProxy(hostile)
+    proxy.start_in_thread()
+    out = tmp_path_factory.mktemp("hostile")
+    try:
+        result = crawl_through_mirror(proxy.url, out)
+        requested = [r.target for r in proxy.requests]
+    finally:
+        proxy.stop()
+    reader = ArchiveReader.open(out / "newscrawl.db")
+    rows = {r["id"]: reader.get(r["id"]) for r in reader.articles.rows}
+    reader.close()
+    return site, hostile, result, rows, requested
+
+
+def test_every_good_article_is_kept_and_no_traceback(hostile_crawl) -> None:
+    site, hostile, result, rows, _ = hostile_crawl
+    assert result.report["finish_reason"] == "finished", result.log[-3000:]
+    assert "Traceback" not in result.log
+    assert {e["id"] for e in site.expected()} <= set(rows)
+    assert "newscrawl/finews/parser_error" not in result.stats
+
+
+def test_a_meta_refresh_in_a_post_does_not_take_it_away(hostile_crawl) -> None:
+    site, hostile, result, rows, requested = hostile_crawl
+    article = hostile.cases["meta_refresh"]
+    assert rows[article.id]["title"] == article.title
+    assert not any("gone.html" in target for target in requested)
+
+
+def test_a_share_link_too_long_to_request_keeps_its_article(hostile_crawl) -> None:
+    site, hostile, result, rows, _ = hostile_crawl
+    article = hostile.cases["long_share_link"]
+    assert rows[article.id]["title"] == article.title and rows[article.id]["source_body_text"] is None
+    assert result.stats["newscrawl/share/url_too_long"] == 1
+
+
+def test_a_post_of_source_openings_is_archived_whole(hostile_crawl) -> None:
+    site, hostile, result, rows, _ = hostile_crawl
+    article = hostile.cases["source_bomb"]
+    row = rows[article.id]
+    assert row["source"] == article.source and SOURCE_BOMB[:600] in row["body_text"]
+
+
+def test_an_impossible_date_is_no_date_not_a_parser_error(hostile_crawl) -> None:
+    site, hostile, result, rows, _ = hostile_crawl
+    article = hostile.cases["impossible_date"]
+    # The share host still knows the true time: the article keeps it.
+    assert rows[article.id]["site_published_at"] is None
+    assert rows[article.id]["published_at"] == article.published.isoformat()
+
+
+def test_a_canonical_link_off_the_site_is_not_the_article_s_url(hostile_crawl) -> None:
+    site, hostile, result, rows, _ = hostile_crawl
+    article = hostile.cases["offsite_canonical"]
+    assert rows[article.id]["url"] == f"https://finews.withounder.com{article.path}"
+
+
+def test_a_share_answer_s_scripts_are_neither_stored_nor_served(hostile_crawl, tmp_path: Path) -> None:
+    site, hostile, result, rows, _ = hostile_crawl
+    row = rows[hostile.cases["scripted_share"].id]
+    assert "正文" in row["source_body_html"] and "链接" in row["source_body_text"]
+    for bad in ("<script", "onerror", "onclick", "javascript:", "<iframe"):
+        assert bad not in row["source_body_html"].lower(), bad
+
+
+def test_source_lines_are_the_closed_lines_without_an_opening_inside() -> None:
+    pattern = re.compile(r"（文章来源：((?:(?!（文章来源：)[^）])*)）")
+    rng = random.Random(3)
+    pieces = ["（文章来源：", "）", "新华社", "\n", "（", "x"]
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(12)))
+        assert source_lines(text) == pattern.findall(text), text
+    assert source_lines(SOURCE_BOMB) == [] and source_lines(SOURCE_BOMB + "新华社）") == ["新华社"]
+    assert source_lines("（文章来源：新华社（北京））") == ["新华社（北京"]  # as the site's generator cut it
+
+
+def test_an_impossible_shown_date_parses_as_none() -> None:
+    page = ('<html><head></head><body><section><small>(GMT+8, Asia/Shanghai, CST) 2022-13-45 10:00:00</small>'
+            '<h1>标题</h1><p>正文</p></section></body></html>')
+    fields = parse_post(page, "https://finews.withounder.com/emnews/2022/01/01/202201012200000001.html")
+    assert fields["site_published_at"] is None and fields["title"] == "标题"
+
+
+@pytest.mark.parametrize("value", ["=HYPERLINK(\"http://evil\",\"x\")", "+1+2", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+def test_csv_cells_a_spreadsheet_would_run_are_neutralized(value: str) -> None:
+    assert csv_cell(value) == "'" + value
+    assert csv_cell("北向资金") == "北向资金" and csv_cell(None) is None and csv_cell(3) == 3
+
+
+def test_an_export_s_csv_runs_no_formula(hostile_crawl, tmp_path: Path) -> None:
+    from newscrawl.archive import Archive
+    from newscrawl.items import Article, item_fields
+    from newscrawl.pipelines.clean import CleanArticlePipeline
+
+    db = tmp_path / "a.db"
+    archive = Archive(db)
+    item = CleanArticlePipeline().process_item(Article(
+        id="202201012200000001", url="https://finews.withounder.com/emnews/2022/01/01/202201012200000001.html",
+        title='=HYPERLINK("http://evil.example.com","点我")', body_html="<p>正文</p>",
+        published_at="2022-01-01T10:00:00+08:00", fetched_at="2022-01-01T10:00:00+08:00"))
+    archive.save(item_fields(item), None)
+    archive.close()
+    out = tmp_path / "out"
+    done = run_scrapy("export", "--db", str(db), "--out", str(out), "--format", "csv")
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = [r for p in sorted(out.glob("articles*.csv")) for r in csv.DictReader(p.open(encoding="utf-8"))]
+    assert [r["title"] for r in rows] == ["'=HYPERLINK(\"http://evil.example.com\",\"点我\")"]
+
+
+def test_an_older_archive_s_stored_share_html_is_sanitized_when_opened(tmp_path: Path) -> None:
+    import sqlite3
+
+    from newscrawl.archive import Archive
+    from newscrawl.archive.schema import VERSION
+
+    db = tmp_path / "a.db"
+    Archive(db).close()
+    conn = sqlite3.connect(db)
+    conn.execute("insert into articles (id, url, title, share_url, source_body_html) values (?, ?, ?, ?, ?)",
+                 ["202201012200000001", "https://finews.withounder.com/x.html", "标题",
+                  "http://finews.zning.xyz/html_News/NewsShare.html?infoCode=NW202201012200000001", SCRIPTED_SHARE])
+    conn.execute("pragma user_version = 5")
+    conn.commit()
+    conn.close()
+    archive = Archive(db)
+    stored = archive.get("202201012200000001")["source_body_html"]
+    archive.close()
+    assert "正文" in stored and "链接" in stored and VERSION >= 6
+    for bad in ("<script", "onerror", "onclick", "javascript:", "<iframe"):
+        assert bad not in stored.lower(), bad
