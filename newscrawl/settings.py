@@ -114,6 +114,11 @@ CONCURRENT_ITEMS = 8
 NEWSCRAWL_NEAR_DUP_THRESHOLD = 0.6
 NEWSCRAWL_NEAR_DUP_CONTAINMENT = 0.9
 
+# Validate: a time before this date, or more than this many days ahead, is no news's time: it
+# is taken out (newscrawl/validate/implausible_date/<field>) and a plausible one used instead.
+NEWSCRAWL_EARLIEST_DATE = "2000-01-01"
+NEWSCRAWL_FUTURE_DAYS = 1.0
+
 # Store: the SQLite archive (sqlite-utils); table `articles`, primary key `id`.
 NEWSCRAWL_DB = "data/newscrawl.db"
 # Articles are committed in groups of this many, and at least every this many seconds; a
@@ -138,6 +143,7 @@ EXTENSIONS = {
     "newscrawl.crawling.report.RunReportExtension": 500,
     "newscrawl.crawling.runs.RunsExtension": 510,
     "newscrawl.crawling.sources.RepoSourcesExtension": 520,
+    "newscrawl.crawling.redirects.RedirectLoopExtension": 530,
 }
 # A progress line in the log this often (pages, new articles, rate); it replaces LogStats's.
 NEWSCRAWL_PROGRESS_SECONDS = 30.0

@@ -14,6 +14,7 @@ from typing import Callable
 import pytest
 
 from newscrawl.archive import ArchiveReader
+from newscrawl.crawling.quality import FIRST_SEEN, LAST_SEEN
 from newscrawl.export.writers import csv_cell
 from newscrawl.mirror.generator import GeneratedSite, GenArticle
 from newscrawl.mirror.http import MirrorResponse
@@ -46,6 +47,12 @@ def _bad_date(page: str, _: GenArticle) -> str:
     return re.sub(r"(\(GMT\+8, Asia/Shanghai, CST\) )\d{4}-\d\d-\d\d", r"\g<1>2022-13-45", page)
 
 
+def _epoch_date(page: str, _: GenArticle) -> str:
+    page = re.sub(r'(article:published_time" content=")[^"]+', r"\g<1>1970-01-01T08:00:00+08:00", page)
+    page = re.sub(r'("datePublished": ?")[^"]+', r"\g<1>1970-01-01T08:00:00+08:00", page)
+    return re.sub(r"(\(GMT\+8, Asia/Shanghai, CST\) )\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", r"\g<1>1970-01-01 08:00:00", page)
+
+
 def _offsite_canonical(page: str, _: GenArticle) -> str:
     return page.replace("<head>", '<head><link rel="canonical" href="javascript:alert(1)">'
                                   '<link rel="canonical" href="https://evil.example.com/x.html">', 1)
@@ -58,7 +65,10 @@ PAGE_CASES: dict[str, Callable[[str, GenArticle], str]] = {
     "source_bomb": _in_content(f"<p>{SOURCE_BOMB}</p>"),
     "impossible_date": _bad_date,
     "offsite_canonical": _offsite_canonical,
+    "epoch_page_date": _epoch_date,
 }
+SHARE_CASES = ("scripted_share", "share_year_9999")
+LOST_CASES = ("redirect_loop",)  # pages no crawler can read
 SCRIPTED_SHARE = ('<script>alert(1)</script><p onclick="steal()">正文<img src="x" onerror="alert(1)">'
                   '<a href="javascript:alert(1)">链接</a><iframe src="https://evil.example.com"></iframe></p>')
 
@@ -69,11 +79,13 @@ class HostileSite:
     def __init__(self, site: GeneratedSite) -> None:
         self.site = site
         plain = [a for a in site.articles if not (a.planted or a.alias_of or a.share_case or a.gbk) and a.shape == "A"]
-        chosen = random.Random(5).sample(plain, len(PAGE_CASES) + 1)
-        self.cases: dict[str, GenArticle] = dict(zip([*PAGE_CASES, "scripted_share"], chosen, strict=True))
+        names = [*PAGE_CASES, *SHARE_CASES, *LOST_CASES]
+        self.cases: dict[str, GenArticle] = dict(zip(names, random.Random(5).sample(plain, len(names)), strict=True))
         self._pages = {a.path: (PAGE_CASES[case], a) for case, a in self.cases.items() if case in PAGE_CASES}
 
     def site_page(self, path: str) -> MirrorResponse:
+        if path == self.cases["redirect_loop"].path:
+            return MirrorResponse(301, b"", headers={"Location": f"https://finews.withounder.com{path}"})
         answer = self.site.site_page(path)
         if path not in self._pages:
             return answer
@@ -86,6 +98,8 @@ class HostileSite:
             data = json.loads(answer.body)
             data["text"] = SCRIPTED_SHARE + data["text"]
             return MirrorResponse.json(data)
+        if share_id == self.cases["share_year_9999"].share_id:
+            return MirrorResponse.json({**json.loads(answer.body), "showtime": "9999-12-31 23:59:59"})
         return answer
 
 
@@ -113,8 +127,16 @@ def test_every_good_article_is_kept_and_no_traceback(hostile_crawl) -> None:
     site, hostile, result, rows, _ = hostile_crawl
     assert result.report["finish_reason"] == "finished", result.log[-3000:]
     assert "Traceback" not in result.log
-    assert {e["id"] for e in site.expected()} <= set(rows)
+    lost = {hostile.cases[c].id for c in LOST_CASES}
+    assert {e["id"] for e in site.expected()} - lost <= set(rows)
     assert "newscrawl/finews/parser_error" not in result.stats
+
+
+def test_a_redirect_loop_is_counted(hostile_crawl) -> None:
+    site, hostile, result, rows, requested = hostile_crawl
+    assert result.stats["newscrawl/redirect/loop"] == 1
+    assert sum(t.endswith(hostile.cases["redirect_loop"].path) for t in requested) == 1
+    assert result.log.count("Redirect loop, page not fetched") == 1
 
 
 def test_a_meta_refresh_in_a_post_does_not_take_it_away(hostile_crawl) -> None:
@@ -144,6 +166,21 @@ def test_an_impossible_date_is_no_date_not_a_parser_error(hostile_crawl) -> None
     # The share host still knows the true time: the article keeps it.
     assert rows[article.id]["site_published_at"] is None
     assert rows[article.id]["published_at"] == article.published.isoformat()
+
+
+def test_impossible_times_are_taken_out_and_a_plausible_one_kept(hostile_crawl) -> None:
+    site, hostile, result, rows, _ = hostile_crawl
+    epoch, future = (hostile.cases[c] for c in ("epoch_page_date", "share_year_9999"))
+    # 1970 on the page: the share host's time is the publication time, the page's is gone.
+    assert rows[epoch.id]["site_published_at"] is None and rows[epoch.id]["published_at"] == epoch.published.isoformat()
+    # 9999 from the share host: the page's time stays.
+    assert rows[future.id]["source_published_at"] is None
+    assert rows[future.id]["published_at"] == rows[future.id]["site_published_at"] == future.shown.isoformat()
+    assert rows[future.id]["provenance"]["published_at"] == "post"
+    assert result.stats["newscrawl/validate/implausible_date/site_published_at"] == 1
+    assert result.stats["newscrawl/validate/implausible_date/source_published_at"] == 1
+    # Neither widened the run's window of publication times.
+    assert result.stats[FIRST_SEEN] >= "2022" and result.stats[LAST_SEEN] < "2023"
 
 
 def test_a_canonical_link_off_the_site_is_not_the_article_s_url(hostile_crawl) -> None:
