@@ -262,3 +262,26 @@ def test_an_older_archive_s_stored_share_html_is_sanitized_when_opened(tmp_path:
     assert "正文" in stored and "链接" in stored and VERSION >= 6
     for bad in ("<script", "onerror", "onclick", "javascript:", "<iframe"):
         assert bad not in stored.lower(), bad
+
+
+class _Forbidden:
+    """A site whose robots.txt forbids everything."""
+
+    def __init__(self, site: GeneratedSite) -> None:
+        self.site = site
+
+    def site_page(self, path: str) -> MirrorResponse:
+        if path == "/robots.txt":
+            return MirrorResponse(200, b"User-agent: *\nDisallow: /\n", "text/plain")
+        return self.site.site_page(path)
+
+    def share_answer(self, share_id: str) -> MirrorResponse:
+        return self.site.share_answer(share_id)
+
+
+def test_a_run_robots_txt_forbids_fails_its_gates(serve, small_site: GeneratedSite, tmp_path: Path) -> None:
+    proxy = serve(_Forbidden(small_site))
+    result = crawl_through_mirror(proxy.url, tmp_path)
+    assert result.returncode == 3, result.log[-2000:]
+    assert re.search(r"QUALITY GATE FAILED: robots.txt forbade every request \(\d+\): nothing was crawled", result.log)
+    assert not [r for r in proxy.requests if r.target.rstrip("/").endswith(".html")]

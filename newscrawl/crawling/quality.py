@@ -126,6 +126,10 @@ def failed_gates(stats: dict[str, Any], gates: Gates) -> list[str]:
     if asked >= gates.min_sample and failed_share / asked > gates.max_share_failure_rate:
         failures.append(f"share failures {failed_share}/{asked} = {failed_share / asked:.0%} "
                         f"> {gates.max_share_failure_rate:.0%}")
+    # robots.txt forbidding everything makes a run that archives nothing and looks fine.
+    forbidden = stats.get("robotstxt/forbidden", 0)
+    if forbidden and not stats.get("downloader/response_count", 0) - stats.get("robotstxt/response_count", 0):
+        failures.append(f"robots.txt forbade every request ({forbidden:,}): nothing was crawled")
     # The site listed posts never seen before (their pages were fetched for the first time),
     # yet too few new articles were archived.
     if stats.get(f"{P}capture/first_post", 0) and stats.get(f"{P}store/new", 0) < gates.min_new:
