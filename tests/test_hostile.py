@@ -53,6 +53,13 @@ def _epoch_date(page: str, _: GenArticle) -> str:
     return re.sub(r"(\(GMT\+8, Asia/Shanghai, CST\) )\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", r"\g<1>1970-01-01 08:00:00", page)
 
 
+WORDS = "%20".join(f"w{n}" for n in range(5000))
+
+
+def _slug_of_5000_words(page: str, _: GenArticle) -> str:
+    return re.sub(r'href="[^"]*"(>返回[^<]*新闻)', rf'href="//finews.withounder.com/category/{WORDS}.html"\1', page)
+
+
 def _offsite_canonical(page: str, _: GenArticle) -> str:
     return page.replace("<head>", '<head><link rel="canonical" href="javascript:alert(1)">'
                                   '<link rel="canonical" href="https://evil.example.com/x.html">', 1)
@@ -66,6 +73,7 @@ PAGE_CASES: dict[str, Callable[[str, GenArticle], str]] = {
     "impossible_date": _bad_date,
     "offsite_canonical": _offsite_canonical,
     "epoch_page_date": _epoch_date,
+    "slug_of_5000_words": _slug_of_5000_words,
 }
 SHARE_CASES = ("scripted_share", "share_year_9999")
 LOST_CASES = ("redirect_loop",)  # pages no crawler can read
@@ -137,6 +145,14 @@ def test_a_redirect_loop_is_counted(hostile_crawl) -> None:
     assert result.stats["newscrawl/redirect/loop"] == 1
     assert sum(t.endswith(hostile.cases["redirect_loop"].path) for t in requested) == 1
     assert result.log.count("Redirect loop, page not fetched") == 1
+
+
+def test_a_slug_of_5000_words_asks_a_few_category_pages(hostile_crawl) -> None:
+    site, hostile, result, rows, requested = hostile_crawl
+    assert rows[hostile.cases["slug_of_5000_words"].id]["title"] == hostile.cases["slug_of_5000_words"].title
+    assert result.stats["newscrawl/finews/category_words_capped"] == 1
+    assert sum("/category/w" in t for t in requested) <= 5
+    assert result.log.count("Category of 5000 words") == 1
 
 
 def test_a_meta_refresh_in_a_post_does_not_take_it_away(hostile_crawl) -> None:

@@ -123,6 +123,11 @@ def category_pages_for(slug: str) -> list[str]:
     return [slug, *words] if len(words) > 1 else [slug]
 
 
+# A real category slug holds up to 3 words; one of thousands (a broken or hostile back link)
+# would make every run ask a category page per word.
+MAX_CATEGORY_PAGES = 6
+
+
 def feed_url(base_url: str = SITE_ROOT) -> str:
     return urljoin(base_url, "/feed.xml")
 

@@ -24,6 +24,7 @@ from newscrawl.parsing import PageError
 from newscrawl.parsing.listing import FeedEntry, parse_feed, parse_listing, post_from_feed_entry
 from newscrawl.parsing.post import parse_post
 from newscrawl.parsing.urls import (
+    MAX_CATEGORY_PAGES,
     SITE_HOSTS,
     SITE_ROOT,
     PageKind,
@@ -46,6 +47,7 @@ class FinewsSpider(ShareLinks, scrapy.Spider):
         # The arguments this crawl was given, for the archive's `runs` table.
         self.arguments = {k: v for k, v in {"start_url": start_url, "urls": urls, **kwargs}.items() if v is not None}
         self.start_urls = [start_url, *read_url_args(urls)]
+        self._capped_logged = False
         # The feed's copies of the newest posts, and posts whose page failed, by URL path:
         # a post whose page fails is archived from the feed when the feed has it.
         self._feed_entries: dict[str, FeedEntry] = {}
@@ -140,7 +142,15 @@ class FinewsSpider(ShareLinks, scrapy.Spider):
         else:
             yield from self.finish_article(article, None)
         if fields["category"]:
-            for slug in category_pages_for(fields["category"]):
+            pages = category_pages_for(fields["category"])
+            if len(pages) > MAX_CATEGORY_PAGES:
+                self.crawler.stats.inc_value("newscrawl/finews/category_words_capped")
+                if not self._capped_logged:  # once a run: one broken generator makes many
+                    self._capped_logged = True
+                    self.logger.warning("Category of %d words, only %d of its pages asked: %s",
+                                        len(pages) - 1, MAX_CATEGORY_PAGES, url)
+                pages = pages[:MAX_CATEGORY_PAGES]
+            for slug in pages:
                 yield self._category_request(slug, url)
 
     def on_error(self, failure: Failure) -> None:
