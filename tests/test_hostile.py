@@ -301,3 +301,37 @@ def test_a_run_robots_txt_forbids_fails_its_gates(serve, small_site: GeneratedSi
     assert result.returncode == 3, result.log[-2000:]
     assert re.search(r"QUALITY GATE FAILED: robots.txt forbade every request \(\d+\): nothing was crawled", result.log)
     assert not [r for r in proxy.requests if r.target.rstrip("/").endswith(".html")]
+
+
+class _LongFeed:
+    """A site whose feed lists 300 posts whose pages are all missing: without a cap, each would
+    be archived from the feed's copy."""
+
+    def __init__(self, site: GeneratedSite) -> None:
+        self.site = site
+        feed = site.site_page("/feed.xml").body.decode("utf-8")
+        start, end = feed.index("<entry"), feed.index("</entry>") + len("</entry>")
+        first = site.articles[0].id
+        self.missing = {f"20220526229{n:07d}" for n in range(300)}
+        entries = "".join(feed[start:end].replace(first, fake) for fake in sorted(self.missing))
+        self.feed = feed[:start] + entries + feed[feed.rindex("</entry>") + len("</entry>"):]
+
+    def site_page(self, path: str) -> MirrorResponse:
+        if path == "/feed.xml":
+            return MirrorResponse(200, self.feed.encode("utf-8"), "application/xml")
+        if path.rsplit("/", 1)[-1].removesuffix(".html") in self.missing:
+            return MirrorResponse.html("not found", 404)
+        return self.site.site_page(path)
+
+    def share_answer(self, share_id: str) -> MirrorResponse:
+        return self.site.share_answer(share_id)
+
+
+def test_a_feed_far_longer_than_the_site_s_is_followed_only_so_far(serve, tmp_path: Path) -> None:
+    site = GeneratedSite(articles=20, seed=4)
+    proxy = serve(_LongFeed(site))
+    result = crawl_through_mirror(proxy.url, tmp_path, settings={"NEWSCRAWL_FOLLOW_SHARE": "False"})
+    assert result.stats["newscrawl/finews/feed_capped"] == 1
+    assert result.log.count("Feed of 300 entries, only the first 200 followed") == 1
+    feed_posts = [r for r in proxy.requests if "/20220526229" in r.target]
+    assert len(feed_posts) <= 200 and result.stats.get("newscrawl/finews/from_feed", 0) <= 200

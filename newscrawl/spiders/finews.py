@@ -48,6 +48,7 @@ class FinewsSpider(ShareLinks, scrapy.Spider):
         self.arguments = {k: v for k, v in {"start_url": start_url, "urls": urls, **kwargs}.items() if v is not None}
         self.start_urls = [start_url, *read_url_args(urls)]
         self._capped_logged = False
+        self.max_feed, self.max_listing = 200, 20_000
         # The feed's copies of the newest posts, and posts whose page failed, by URL path:
         # a post whose page fails is archived from the feed when the feed has it.
         self._feed_entries: dict[str, FeedEntry] = {}
@@ -63,6 +64,8 @@ class FinewsSpider(ShareLinks, scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> FinewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.configure_share(crawler.settings)
+        spider.max_feed = crawler.settings.getint("NEWSCRAWL_MAX_FEED_ENTRIES", 200)
+        spider.max_listing = crawler.settings.getint("NEWSCRAWL_MAX_LISTING_LINKS", 20_000)
         spider.allowed_domains = [*SITE_HOSTS, *(spider.share_hosts if spider.follow_share else ())]
         return spider
 
@@ -75,6 +78,16 @@ class FinewsSpider(ShareLinks, scrapy.Spider):
             # The feed does not depend on the home page answering.
             if kind is PageKind.HOME:
                 yield self.request_for(feed_url(url), PageKind.FEED)
+
+    def _capped(self, found: list[Any], cap: int, what: str, url: str) -> list[Any]:
+        """The first `cap` of a page's links (0: all): a feed or listing far longer than the
+        site's (jekyll-feed's 10 entries, three days of posts) is broken or hostile, and each
+        entry would cost a request, or an article from the feed's copy."""
+        if not cap or len(found) <= cap:
+            return found
+        self._count(f"{what}_capped")
+        self.logger.warning("%s of %d entries, only the first %d followed: %s", what.capitalize(), len(found), cap, url)
+        return found[:cap]
 
     def request_for(self, url: str, kind: PageKind | None = None) -> scrapy.Request | None:
         """The request for a site page; `kind` when the caller knows it (else from the URL),
@@ -97,10 +110,11 @@ class FinewsSpider(ShareLinks, scrapy.Spider):
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         """The home page or a category page: links to posts only (parse_listing keeps those)."""
         links = self._parsed(response, lambda r: parse_listing(r.text, r.url))
-        yield from self._follow_posts(links or [], PageKind.POST)
+        yield from self._follow_posts(self._capped(links or [], self.max_listing, "listing", response.url), PageKind.POST)
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
         entries = self._parsed(response, lambda r: parse_feed(r.body, r.url), needs_text=False) or []
+        entries = self._capped(entries, self.max_feed, "feed", response.url)
         for entry in entries:
             self._feed_entries[urlsplit(entry.url).path] = entry
             if urlsplit(entry.url).path in self._failed_posts:
