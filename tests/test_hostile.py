@@ -335,3 +335,23 @@ def test_a_feed_far_longer_than_the_site_s_is_followed_only_so_far(serve, tmp_pa
     assert result.log.count("Feed of 300 entries, only the first 200 followed") == 1
     feed_posts = [r for r in proxy.requests if "/20220526229" in r.target]
     assert len(feed_posts) <= 200 and result.stats.get("newscrawl/finews/from_feed", 0) <= 200
+
+
+def test_a_crawl_into_a_damaged_archive_fails_its_gates(serve, small_site: GeneratedSite, tmp_path: Path) -> None:
+    import sqlite3
+
+    from tests.conftest import build_archive
+
+    db = build_archive(tmp_path / "newscrawl.db", articles=40)
+    conn = sqlite3.connect(db)
+    conn.execute("pragma wal_checkpoint(truncate)")
+    page_size = conn.execute("pragma page_size").fetchone()[0]
+    root = conn.execute("select rootpage from sqlite_master where type = 'index' and tbl_name = 'articles'").fetchone()[0]
+    conn.close()
+    with db.open("r+b") as file:  # a disk's bad sector in the id index
+        file.seek((root - 1) * page_size + 8)
+        file.write(b"\xff" * 64)
+    result = crawl_through_mirror(serve(small_site).url, tmp_path)
+    assert result.returncode == 3, result.log[-3000:]
+    assert "QUALITY GATE FAILED: the archive failed its integrity check: On tree page" in result.log
+    assert result.log.count("The archive failed its integrity check") == 1
