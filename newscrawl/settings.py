@@ -44,10 +44,11 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 # <head>: a <meta http-equiv=refresh> in a post's content would redirect the post away.
 METAREFRESH_ENABLED = False
 
-# A feed or listing page longer than this is broken or hostile (jekyll-feed gives 10 entries; a
-# category page three days of posts): only its first entries are followed (counted).
+# A feed or listing page longer than this is broken or hostile (jekyll-feed gives 10 entries; the
+# busiest category page, 东财滚动, three days of posts — ~50,000 links for a 100,000-post site):
+# only its first entries are followed (counted).
 NEWSCRAWL_MAX_FEED_ENTRIES = 200
-NEWSCRAWL_MAX_LISTING_LINKS = 20_000
+NEWSCRAWL_MAX_LISTING_LINKS = 200_000
 
 # --- Share links: the source's full text and right publication time (spiders/sharing.py) ----
 # Follow each post's share link to the JSON endpoint behind it.

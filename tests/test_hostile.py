@@ -194,7 +194,7 @@ def test_impossible_times_are_taken_out_and_a_plausible_one_kept(hostile_crawl) 
     assert rows[future.id]["published_at"] == rows[future.id]["site_published_at"] == future.shown.isoformat()
     assert rows[future.id]["provenance"]["published_at"] == "post"
     assert result.stats["newscrawl/validate/implausible_date/site_published_at"] == 1
-    assert result.stats["newscrawl/validate/implausible_date/source_published_at"] == 1
+    assert result.stats["newscrawl/share/implausible_date"] == 1
     # Neither widened the run's window of publication times.
     assert result.stats[FIRST_SEEN] >= "2022" and result.stats[LAST_SEEN] < "2023"
 
@@ -269,12 +269,20 @@ def test_an_older_archive_s_stored_share_html_is_sanitized_when_opened(tmp_path:
     conn.execute("insert into articles (id, url, title, share_url, source_body_html) values (?, ?, ?, ?, ?)",
                  ["202201012200000001", "https://finews.withounder.com/x.html", "标题",
                   "http://finews.zning.xyz/html_News/NewsShare.html?infoCode=NW202201012200000001", SCRIPTED_SHARE])
+    conn.execute("insert into articles (id, url, title, published_at, site_published_at, source_published_at, "
+                 "provenance) values (?, ?, ?, ?, ?, ?, ?)",
+                 ["202201012200000002", "https://finews.withounder.com/y.html", "标题二", "9999-12-31T23:59:59+08:00",
+                  "2022-01-01T18:00:00+08:00", "9999-12-31T23:59:59+08:00", '{"published_at": "share"}'])
     conn.execute("pragma user_version = 5")
     conn.commit()
     conn.close()
     archive = Archive(db)
     stored = archive.get("202201012200000001")["source_body_html"]
+    future = archive.get("202201012200000002")
     archive.close()
+    # An impossible time archived before is taken out; the page's is the publication time.
+    assert (future["published_at"], future["source_published_at"], future["provenance"]["published_at"]) == (
+        "2022-01-01T18:00:00+08:00", None, "post")
     assert "正文" in stored and "链接" in stored and VERSION >= 6
     for bad in ("<script", "onerror", "onclick", "javascript:", "<iframe"):
         assert bad not in stored.lower(), bad
@@ -337,10 +345,10 @@ def test_a_feed_far_longer_than_the_site_s_is_followed_only_so_far(serve, tmp_pa
     assert len(feed_posts) <= 200 and result.stats.get("newscrawl/finews/from_feed", 0) <= 200
 
 
-def test_a_crawl_into_a_damaged_archive_fails_its_gates(serve, small_site: GeneratedSite, tmp_path: Path) -> None:
+def test_a_crawl_into_a_damaged_archive_is_refused(serve, small_site: GeneratedSite, tmp_path: Path) -> None:
     import sqlite3
 
-    from tests.conftest import build_archive
+    from tests.conftest import build_archive, file_state
 
     db = build_archive(tmp_path / "newscrawl.db", articles=40)
     conn = sqlite3.connect(db)
@@ -351,7 +359,10 @@ def test_a_crawl_into_a_damaged_archive_fails_its_gates(serve, small_site: Gener
     with db.open("r+b") as file:  # a disk's bad sector in the id index
         file.seek((root - 1) * page_size + 8)
         file.write(b"\xff" * 64)
+    before = file_state(db)
     result = crawl_through_mirror(serve(small_site).url, tmp_path)
-    assert result.returncode == 3, result.log[-3000:]
-    assert "QUALITY GATE FAILED: the archive failed its integrity check: On tree page" in result.log
-    assert result.log.count("The archive failed its integrity check") == 1
+    # Refused before anything is crawled or written: one line, exit code 1 (did not run).
+    assert result.returncode == 1, result.log[-3000:]
+    errors = [line for line in result.log.splitlines() if "failed its integrity check" in line]
+    assert len(errors) == 1 and "On tree page" in errors[0] and ".recover" in errors[0] and "Traceback" not in result.log
+    assert file_state(db) == before

@@ -9,7 +9,7 @@
 """
 
 from newscrawl.archive.guard import ArchiveError
-from newscrawl.archive.reader import ArchiveReader, is_archive
+from newscrawl.archive.reader import ArchiveReader, integrity_problems, is_archive
 from newscrawl.archive.writer import Archive, UpsertResult, unchanged, url_key
 
-__all__ = ["Archive", "ArchiveError", "ArchiveReader", "UpsertResult", "is_archive", "unchanged", "url_key"]
+__all__ = ["Archive", "ArchiveError", "ArchiveReader", "UpsertResult", "integrity_problems", "is_archive", "unchanged", "url_key"]

@@ -89,13 +89,6 @@ class ArchiveReader:
                 conn.execute("commit")
 
     # --- articles --------------------------------------------------------------------------
-    def integrity_problems(self, limit: int = 5) -> list[str]:
-        """What SQLite's quick_check finds wrong with the file (empty: nothing): it reads every
-        page once, without the slower index-content comparison of integrity_check."""
-        found = [line for row in self.db.execute(f"pragma quick_check({int(limit)})").fetchall()
-                 for line in str(row[0]).splitlines() if line and not line.startswith("*** in database")]
-        return [] if found == ["ok"] else found[:limit]
-
     def get(self, article_id: str) -> dict[str, Any] | None:
         if article_id in self._rows:
             return self._rows[article_id]
@@ -229,6 +222,27 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
         except sqlite3.DatabaseError as exc:
             failure = exc
     raise ArchiveError(unreadable(path, failure)) from None
+
+
+def integrity_problems(path: str | Path, limit: int = 5) -> list[str]:
+    """What SQLite's quick_check finds wrong with the file at `path`, read-only (empty: nothing,
+    or no file yet). It reads every page once (0.14 s for 110 MB), without the slower
+    comparison of index contents that integrity_check adds."""
+    path = Path(path)
+    if not path.exists() or path.stat().st_size == 0:
+        return []
+    try:
+        conn = _connect_read_only(path)
+    except ArchiveError:
+        return []  # not readable as an archive at all: the writer says why
+    try:
+        rows = conn.execute(f"pragma quick_check({int(limit)})").fetchall()
+    except sqlite3.DatabaseError as exc:
+        return [str(exc)]
+    finally:
+        conn.close()
+    found = [line for row in rows for line in str(row[0]).splitlines() if line and not line.startswith("*** in database")]
+    return [] if found == ["ok"] else found[:limit]
 
 
 def _record(names: list[str], row: tuple) -> dict[str, Any]:

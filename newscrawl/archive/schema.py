@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlite_utils
@@ -182,6 +183,15 @@ def _v6(db: sqlite_utils.Database) -> None:
         db[REPO_SOURCES].create({"sha": str, "path": str, "article_id": str, "outcome": str, "read_at": str}, pk="sha")
     _rewrite(db, "body_html", lambda body, _: tidy_blocks(body))
     _rewrite(db, "source_body_html", lambda html, row: clean_body(html, row["share_url"] or "")[0])
+    # Times no news can have (a generator's 1970, a share host's year 9999) were archived as
+    # they came: taken out, and the publication time taken from what is left.
+    bounds = ["2000-01-01", (datetime.now(UTC) + timedelta(days=1)).isoformat()]
+    for column in ("source_published_at", "site_published_at"):
+        db.execute(f"update {ARTICLES} set {column} = null where {column} < ? or {column} > ?", bounds)
+    db.execute(f"""update {ARTICLES} set published_at = coalesce(source_published_at, site_published_at),
+        provenance = json_set(coalesce(provenance, '{{}}'), '$.published_at',
+                              case when source_published_at is not null then 'share' else 'post' end)
+        where published_at < ? or published_at > ?""", bounds)
     # Earlier versions keep their whole record: their source HTML too.
     last = 0
     while rows := db.conn.execute(f"select rowid, record from {REVISIONS} where rowid > ? and record like "

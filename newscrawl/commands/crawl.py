@@ -21,7 +21,7 @@ from pathlib import Path
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from newscrawl.archive import Archive, ArchiveError, ArchiveReader
+from newscrawl.archive import Archive, ArchiveError, ArchiveReader, integrity_problems
 from newscrawl.crawling.incremental import refresh_ids
 from newscrawl.crawling.quality import summary_lines, where_lines
 from newscrawl.crawling.report import RunReportExtension
@@ -46,7 +46,14 @@ class Command(ScrapyCrawlCommand):
         check_arguments(opts.spargs, self.crawler_process.spider_loader.load(args[0]))
         db = self.settings.get("NEWSCRAWL_DB")
         if db:
-            try:  # another program's SQLite file is refused before anything is crawled
+            try:  # another program's SQLite file, or a damaged one, is refused before anything is crawled
+                problems = integrity_problems(db)
+                if problems:
+                    print(f"crawl failed: the archive at {db} failed its integrity check ({problems[0]}; "
+                          f"{len(problems)} problem(s) shown by `sqlite3 {db} 'pragma quick_check'`): restore it "
+                          f"from a backup, or recover it with `sqlite3 {db} .recover`", file=sys.stderr)
+                    self.exitcode = DID_NOT_RUN
+                    return
                 Archive(db).close()
             except ArchiveError as exc:
                 print(f"crawl failed: {exc}", file=sys.stderr)

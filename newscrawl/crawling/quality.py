@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 P = "newscrawl/"
-INTEGRITY_FAILED = f"{P}archive/integrity_failed"
 FIRST_SEEN, LAST_SEEN = f"{P}window/first_published_at", f"{P}window/last_published_at"
 
 
@@ -127,8 +126,6 @@ def failed_gates(stats: dict[str, Any], gates: Gates) -> list[str]:
     if asked >= gates.min_sample and failed_share / asked > gates.max_share_failure_rate:
         failures.append(f"share failures {failed_share}/{asked} = {failed_share / asked:.0%} "
                         f"> {gates.max_share_failure_rate:.0%}")
-    if stats.get(INTEGRITY_FAILED):
-        failures.append(f"the archive failed its integrity check: {stats[INTEGRITY_FAILED]}")
     # robots.txt forbidding everything makes a run that archives nothing and looks fine.
     forbidden = stats.get("robotstxt/forbidden", 0)
     if forbidden and not stats.get("downloader/response_count", 0) - stats.get("robotstxt/response_count", 0):

@@ -8,7 +8,6 @@ it died before its first commit), which is what happened.
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,10 +18,7 @@ from scrapy.exceptions import NotConfigured
 from newscrawl.archive import Archive
 from newscrawl.archive.runs import CRAWL, REPLAY
 from newscrawl.crawling import archive_for
-from newscrawl.crawling.quality import INTEGRITY_FAILED
 from newscrawl.crawling.report import _plain
-
-logger = logging.getLogger(__name__)
 
 
 class RunsExtension:
@@ -46,13 +42,6 @@ class RunsExtension:
         arguments = {"spider": getattr(spider, "arguments", {}), "settings": self._overrides()}
         kind = REPLAY if self.crawler.settings.getbool("NEWSCRAWL_REPLAY") else getattr(spider, "run_kind", CRAWL)
         self.run_id = self.archive.start_run(spider.name, kind, _now(), arguments)
-        # A damaged file takes writes without a word until something reads the damage: say it
-        # before this run adds to it (the gates fail on it).
-        problems = self.archive.integrity_problems()
-        if problems:
-            self.crawler.stats.set_value(INTEGRITY_FAILED, problems[0])
-            logger.error("The archive failed its integrity check (%s): restore it from a backup, or recover it "
-                         "with `sqlite3 %s .recover`", "; ".join(problems), self.crawler.settings.get("NEWSCRAWL_DB"))
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.run_id is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -15,9 +15,9 @@ from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
 from newscrawl.crawling.quality import FIRST_SEEN, LAST_SEEN
+from newscrawl.processing.merge import BEIJING, plausible_time
 
 _ASCII_DIGITS = re.compile(r"[0-9]+")
-BEIJING = timezone(timedelta(hours=8))
 # The times an article has, in the order a publication time is taken from them.
 _TIMES = ("source_published_at", "site_published_at")
 logger = logging.getLogger(__name__)
@@ -48,11 +48,12 @@ class ValidateArticlePipeline:
 
     def _implausible_times(self, adapter: ItemAdapter) -> str | None:
         """Take out times outside the plausible window (counted, logged); "implausible_date"
-        when the article had times and none is left."""
+        when the article had times and none is left. (A share answer's is judged before it is
+        merged: spiders/sharing.py.)"""
         latest = datetime.now(BEIJING) + self.future
         had = [f for f in (*_TIMES, "published_at") if adapter.get(f)]
         for field in had:
-            if not self._plausible(adapter[field], latest):
+            if not plausible_time(adapter[field], self.earliest, latest):
                 self.stats.inc_value(f"newscrawl/validate/implausible_date/{field}")
                 logger.warning("Implausible %s %r taken out: %s", field, adapter[field], adapter.get("url"))
                 adapter[field] = None
@@ -60,18 +61,11 @@ class ValidateArticlePipeline:
             fallback = next((f for f in _TIMES if adapter.get(f)), None)
             if fallback is None:
                 return "implausible_date"
-            adapter["published_at"] = adapter[fallback]
             provenance = dict(adapter.get("provenance") or {})
-            provenance["published_at"] = "share" if fallback == "source_published_at" else provenance.get("title", "post")
-            adapter["provenance"] = provenance
+            page = provenance.get("published_at") if provenance.get("published_at") in ("post", "feed") else "post"
+            provenance["published_at"] = "share" if fallback == "source_published_at" else page
+            adapter["published_at"], adapter["provenance"] = adapter[fallback], provenance
         return None
-
-    def _plausible(self, value: Any, latest: datetime) -> bool:
-        try:
-            when = _aware(datetime.fromisoformat(str(value)))
-        except ValueError:
-            return True  # not a time at all: problem() says bad_date
-        return self.earliest <= when <= latest
 
 
 def _aware(when: datetime) -> datetime:

@@ -7,6 +7,7 @@ field came from: "post" (the post page), "feed" (the Atom feed's copy of the pos
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from newscrawl.parsing.urls import is_site_url
@@ -22,6 +23,9 @@ _SHARE_GROUPS = (("source_title",), ("source_published_at",), ("source_media",),
 def from_post(record: dict[str, Any]) -> bool:
     """Whether the record was read from a post page; the share spider's carry the share link."""
     return is_site_url(record.get("url") or "")
+
+
+BEIJING = timezone(timedelta(hours=8))
 
 
 def merge_share(article: dict[str, Any], share: dict[str, Any] | None) -> dict[str, Any]:
@@ -117,3 +121,14 @@ def _fill(incoming: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
 
 def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return all(a.get(k) == b.get(k) for k in a if k != "fetched_at")
+
+
+def plausible_time(value: Any, earliest: datetime, latest: datetime) -> bool:
+    """Whether an ISO time is one news can have (not before `earliest`, not after `latest`);
+    text that is no time at all is left to validation (bad_date)."""
+    try:
+        when = datetime.fromisoformat(str(value))
+    except ValueError:
+        return True
+    when = when if when.tzinfo else when.replace(tzinfo=BEIJING)
+    return earliest <= when <= latest

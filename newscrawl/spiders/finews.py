@@ -48,7 +48,7 @@ class FinewsSpider(ShareLinks, scrapy.Spider):
         self.arguments = {k: v for k, v in {"start_url": start_url, "urls": urls, **kwargs}.items() if v is not None}
         self.start_urls = [start_url, *read_url_args(urls)]
         self._capped_logged = False
-        self.max_feed, self.max_listing = 200, 20_000
+        self.max_feed, self.max_listing = 200, 200_000
         # The feed's copies of the newest posts, and posts whose page failed, by URL path:
         # a post whose page fails is archived from the feed when the feed has it.
         self._feed_entries: dict[str, FeedEntry] = {}
@@ -65,7 +65,7 @@ class FinewsSpider(ShareLinks, scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.configure_share(crawler.settings)
         spider.max_feed = crawler.settings.getint("NEWSCRAWL_MAX_FEED_ENTRIES", 200)
-        spider.max_listing = crawler.settings.getint("NEWSCRAWL_MAX_LISTING_LINKS", 20_000)
+        spider.max_listing = crawler.settings.getint("NEWSCRAWL_MAX_LISTING_LINKS", 200_000)
         spider.allowed_domains = [*SITE_HOSTS, *(spider.share_hosts if spider.follow_share else ())]
         return spider
 

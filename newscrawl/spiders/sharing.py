@@ -9,6 +9,7 @@ article, and the article goes on with what the post page had.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import scrapy
@@ -20,7 +21,7 @@ from w3lib.encoding import http_content_type_encoding
 
 from newscrawl.items import Article
 from newscrawl.parsing.share import ShareError, UnsafeLink, parse_share, share_endpoint
-from newscrawl.processing.merge import merge_share
+from newscrawl.processing.merge import BEIJING, merge_share, plausible_time
 from newscrawl.spiders import KIND, SHARE
 
 # Sent for every share link met: (article_id, reason), reason "ok" for a good answer, else why
@@ -35,6 +36,8 @@ class ShareLinks:
     share_hosts: frozenset[str] = frozenset()
     default_share_host: str = ""
     url_limit: int = 2083
+    earliest: datetime = datetime(2000, 1, 1, tzinfo=BEIJING)
+    future: timedelta = timedelta(days=1)
     crawler: Any
     logger: Any
 
@@ -43,6 +46,8 @@ class ShareLinks:
         self.share_hosts = frozenset(h.lower() for h in settings.getlist("NEWSCRAWL_SHARE_HOSTS"))
         self.default_share_host = settings.get("NEWSCRAWL_SHARE_DEFAULT_HOST", "").lower()
         self.url_limit = settings.getint("URLLENGTH_LIMIT", 2083)
+        self.earliest = datetime.fromisoformat(settings.get("NEWSCRAWL_EARLIEST_DATE", "2000-01-01")).replace(tzinfo=BEIJING)
+        self.future = timedelta(days=settings.getfloat("NEWSCRAWL_FUTURE_DAYS", 1.0))
         if self.default_share_host not in self.share_hosts:
             raise ValueError("NEWSCRAWL_SHARE_DEFAULT_HOST must be one of NEWSCRAWL_SHARE_HOSTS")
 
@@ -101,6 +106,12 @@ class ShareLinks:
         yield from self._failed(article, reason, failure.request.url)
 
     def finish_article(self, article: dict[str, Any], share: dict[str, Any] | None) -> Iterator[Article]:
+        shown = (share or {}).get("source_published_at")
+        if shown and not plausible_time(shown, self.earliest, datetime.now(BEIJING) + self.future):
+            # A share host's year 9999 must not become the publication time: the article keeps its own.
+            self._count_share("implausible_date")
+            self.logger.warning("Share answer's time %s is implausible, not used (article %s)", shown, article.get("id"))
+            share = {**share, "source_published_at": None}  # type: ignore[dict-item]
         yield Article(**merge_share(article, share))
 
     def _failed(self, article: dict[str, Any], reason: str, url: str) -> Iterator[Article]:
