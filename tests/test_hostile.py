@@ -366,3 +366,31 @@ def test_a_crawl_into_a_damaged_archive_is_refused(serve, small_site: GeneratedS
     errors = [line for line in result.log.splitlines() if "failed its integrity check" in line]
     assert len(errors) == 1 and "On tree page" in errors[0] and ".recover" in errors[0] and "Traceback" not in result.log
     assert file_state(db) == before
+
+
+def test_a_post_without_a_body_is_no_copy_of_another_with_its_title(tmp_path: Path) -> None:
+    from newscrawl.archive import Archive
+    from newscrawl.items import Article
+    from newscrawl.pipelines.clean import CleanArticlePipeline
+    from newscrawl.pipelines.dedup import DedupArticlePipeline
+    from newscrawl.pipelines.store import StoreArticlePipeline
+
+    class Stats(dict):
+        def inc_value(self, key: str, count: int = 1) -> None:
+            self[key] = self.get(key, 0) + count
+
+    archive, stats = Archive(tmp_path / "a.db"), Stats()
+    steps = (CleanArticlePipeline(), DedupArticlePipeline(archive, stats), StoreArticlePipeline(archive, stats))
+    first = Article(id="202201012200000001", url="https://finews.withounder.com/emnews/2022/01/01/202201012200000001.html",
+                    title="北向资金净流入", body_html=None,  # both bodies lost (a page libxml2 could not read)
+                    published_at="2022-01-01T10:00:00+08:00", fetched_at="2022-01-01T10:00:00+08:00")
+    empty = Article(id="202201022200000002", url="https://finews.withounder.com/emnews/2022/01/02/202201022200000002.html",
+                    title="北向资金净流入", body_html=None,
+                    published_at="2022-01-02T10:00:00+08:00", fetched_at="2022-01-02T10:00:00+08:00")
+    for item in (first, empty):
+        for step in steps:
+            item = step.process_item(item)
+    archive.commit()
+    row = archive.get("202201022200000002")
+    archive.close()
+    assert row["duplicate_of"] is None and row["cluster_id"] == "202201022200000002"

@@ -86,6 +86,11 @@ class DedupArticlePipeline:
     def _place(self, record: dict[str, Any], norm: str) -> None:
         """Set cluster_id and duplicate_of: a copy, a near-duplicate, or a story of its own."""
         record["cluster_id"], record["duplicate_of"] = record["id"], None
+        if not record.get("body_text"):
+            # Without a body the hash is the title's: two posts that share a title (a daily
+            # 北向资金 line, a body the page lost) are not one text.
+            self.stats.inc_value("newscrawl/dedup/unique")
+            return
         copy = self.archive.with_content(record["content_hash"], other_than=record["id"]) if norm else None
         if copy is not None:
             record["duplicate_of"] = copy["duplicate_of"] or copy["id"]
