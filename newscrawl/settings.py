@@ -34,6 +34,9 @@ RETRY_TIMES = 5
 SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
 NEWSCRAWL_RETRY_BACKOFF = 1.0
 NEWSCRAWL_RETRY_MAX_WAIT = 120.0
+# A request that timed out is asked again this many times, not RETRY_TIMES: a page still
+# coming after DOWNLOAD_TIMEOUT is dripping or hung (newscrawl/retry/timeout_not_retried).
+NEWSCRAWL_TIMEOUT_RETRIES = 1
 # Real pages are ~50 KB and answer in well under a second: a page still coming after 15 s is
 # dripping, not slow. Bodies are capped (also after decompression: a gzip bomb stops there)
 # far above any real page, and a large one is logged.

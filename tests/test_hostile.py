@@ -394,3 +394,17 @@ def test_a_post_without_a_body_is_no_copy_of_another_with_its_title(tmp_path: Pa
     row = archive.get("202201022200000002")
     archive.close()
     assert row["duplicate_of"] is None and row["cluster_id"] == "202201022200000002"
+
+
+def test_a_page_that_drips_is_asked_twice_not_six_times(serve, tmp_path: Path) -> None:
+    from tests.conftest import SlowSite
+
+    site = GeneratedSite(articles=12, seed=8)
+    slow = SlowSite(site, delay=3.0)  # every post page: nothing for 3 s, past a 1 s timeout
+    proxy = serve(slow)
+    result = crawl_through_mirror(proxy.url, tmp_path, settings={"DOWNLOAD_TIMEOUT": "1", "NEWSCRAWL_FOLLOW_SHARE": "False"})
+    posts = [r.target for r in proxy.requests if r.target.endswith(".html") and "/category/" not in r.target]
+    pages = set(posts)
+    assert pages and all(posts.count(p) == 2 for p in pages), posts
+    assert result.stats["newscrawl/retry/timeout_not_retried"] == len(pages)
+    assert "Traceback" not in result.log

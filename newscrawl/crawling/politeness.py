@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from time import monotonic
 
+import scrapy.exceptions
 from scrapy import Request, signals
 from scrapy.core.downloader import Downloader
 from scrapy.crawler import Crawler
@@ -21,6 +22,7 @@ from scrapy.downloadermiddlewares.useragent import UserAgentMiddleware
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from scrapy.utils.asyncio import call_later
+from twisted.internet import defer, error
 
 from newscrawl import __version__
 from newscrawl.parsing.github import rate_limit
@@ -41,6 +43,12 @@ class ContactUserAgentMiddleware(UserAgentMiddleware):
         explicit = s.getpriority("USER_AGENT") is not None and s.getpriority("USER_AGENT") > 0
         agent = s.get("USER_AGENT") if explicit else user_agent(s.get("NEWSCRAWL_CONTACT_URL"))
         return cls(agent)
+
+
+# Timeouts Scrapy's downloader raises (Twisted's, and the user-facing one).
+_TIMEOUTS: tuple[type[BaseException], ...] = (
+    defer.TimeoutError, TimeoutError, error.TimeoutError, error.TCPTimedOutError,
+    *((scrapy.exceptions.DownloadTimeoutError,) if hasattr(scrapy.exceptions, "DownloadTimeoutError") else ()))
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
@@ -67,6 +75,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.backoff = settings.getfloat("NEWSCRAWL_RETRY_BACKOFF", 1.0)
         self.max_wait = settings.getfloat("NEWSCRAWL_RETRY_MAX_WAIT", 120.0)
         self.rate_limit_max_wait = settings.getfloat("NEWSCRAWL_GITHUB_MAX_WAIT", 600.0)
+        self.timeout_retries = settings.getint("NEWSCRAWL_TIMEOUT_RETRIES", 1)
         self._pauses: SlotPauses | None = None
 
     @classmethod
@@ -122,6 +131,11 @@ class BackoffRetryMiddleware(RetryMiddleware):
         return result
 
     def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:  # type: ignore[override]
+        if isinstance(exception, _TIMEOUTS) and request.meta.get("retry_times", 0) >= self.timeout_retries:
+            # A page that did not come within DOWNLOAD_TIMEOUT is dripping or hung: asking it
+            # RETRY_TIMES more times costs minutes for nothing. The errback counts it.
+            self.crawler.stats.inc_value("newscrawl/retry/timeout_not_retried")
+            return None
         result = super().process_exception(request, exception)
         if isinstance(result, Request):
             self._pause(request, self._wait(None, result.meta.get("retry_times", 1)))
