@@ -408,3 +408,34 @@ def test_a_page_that_drips_is_asked_twice_not_six_times(serve, tmp_path: Path) -
     assert pages and all(posts.count(p) == 2 for p in pages), posts
     assert result.stats["newscrawl/retry/timeout_not_retried"] == len(pages)
     assert "Traceback" not in result.log
+
+
+class _GzipBomb:
+    """The generated site with one post page answered as a gzip body that expands to 64 MiB."""
+
+    def __init__(self, site: GeneratedSite, path: str) -> None:
+        import gzip
+
+        self.site, self.path = site, path
+        self.bomb = gzip.compress(b"<p>" + b"0" * (64 * 1024 * 1024) + b"</p>", compresslevel=9)
+
+    def site_page(self, path: str) -> MirrorResponse:
+        if path == self.path:
+            return MirrorResponse(200, self.bomb, headers={"Content-Encoding": "gzip"})
+        return self.site.site_page(path)
+
+    def share_answer(self, share_id: str) -> MirrorResponse:
+        return self.site.share_answer(share_id)
+
+
+def test_a_gzip_bomb_stops_at_the_size_limit(serve, tmp_path: Path) -> None:
+    site = GeneratedSite(articles=12, seed=8)
+    victim = next(a for a in site.articles if not (a.planted or a.alias_of))
+    bomb = _GzipBomb(site, victim.path)
+    assert len(bomb.bomb) < 100_000
+    result = crawl_through_mirror(serve(bomb).url, tmp_path, settings={"NEWSCRAWL_FOLLOW_SHARE": "False"})
+    assert result.report["finish_reason"] == "finished" and "Traceback" not in result.log
+    # Scrapy's decompression stops at the limit, not at 64 MiB; the post comes from the feed's copy.
+    assert "exceeded DOWNLOAD_MAXSIZE (33554432 B) during decompression" in result.log
+    assert result.stats["newscrawl/finews/fetch_error/IgnoreRequest"] == 1
+    assert result.stats["newscrawl/finews/from_feed"] == 1
