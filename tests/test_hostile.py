@@ -60,6 +60,13 @@ def _slug_of_5000_words(page: str, _: GenArticle) -> str:
     return re.sub(r'href="[^"]*"(>返回[^<]*新闻)', rf'href="//finews.withounder.com/category/{WORDS}.html"\1', page)
 
 
+def _deep(page: str, _: GenArticle) -> str:
+    """The post's content inside 10,000 nested <div>s (libxml2 stops at 256)."""
+    start = page.index("</h1>", page.index("<small>(GMT+8")) + len("</h1>")
+    end = page.index("<small>tags:", start)
+    return page[:start] + "<div>" * 10_000 + page[start:end] + "</div>" * 10_000 + page[end:]
+
+
 def _offsite_canonical(page: str, _: GenArticle) -> str:
     return page.replace("<head>", '<head><link rel="canonical" href="javascript:alert(1)">'
                                   '<link rel="canonical" href="https://evil.example.com/x.html">', 1)
@@ -74,6 +81,7 @@ PAGE_CASES: dict[str, Callable[[str, GenArticle], str]] = {
     "offsite_canonical": _offsite_canonical,
     "epoch_page_date": _epoch_date,
     "slug_of_5000_words": _slug_of_5000_words,
+    "nested_10000_deep": _deep,
 }
 SHARE_CASES = ("scripted_share", "share_year_9999")
 LOST_CASES = ("redirect_loop",)  # pages no crawler can read
@@ -153,6 +161,29 @@ def test_a_slug_of_5000_words_asks_a_few_category_pages(hostile_crawl) -> None:
     assert result.stats["newscrawl/finews/category_words_capped"] == 1
     assert sum("/category/w" in t for t in requested) <= 5
     assert result.log.count("Category of 5000 words") == 1
+
+
+def test_a_post_nested_10000_deep_keeps_its_body_and_share_link(hostile_crawl) -> None:
+    site, hostile, result, rows, _ = hostile_crawl
+    article = hostile.cases["nested_10000_deep"]
+    row = rows[article.id]
+    expected = next(e for e in site.expected() if e["id"] == article.id)
+    assert row["body_text"] == expected["body_text"] and row["share_url"] == article.share_url
+    assert "<div>" * 200 not in row["body_html"]
+
+
+def test_sanitizing_deep_nesting_is_linear_and_keeps_the_text() -> None:
+    from newscrawl.parsing.text import MAX_DEPTH, flatten_deep
+    from newscrawl.processing.cleaning import clean_body
+
+    # 150,000 nested blockquotes took nh3 88 s; unwrapped past MAX_DEPTH they take well under one.
+    html, text = clean_body("<blockquote>" * 150_000 + "正文" + "</blockquote>" * 150_000, "https://finews.withounder.com/x.html")
+    assert text == "正文" and html.count("<blockquote>") <= MAX_DEPTH
+    shallow = "<div><p>一</p><ul><li>二<li>三</ul></div>" * 50
+    assert flatten_deep(shallow) == shallow  # real bodies are left as they are
+    assert flatten_deep("<div>" * 300 + "字" + "</div>" * 300, 10) == "<div>" * 5 + "字" + "</div>" * 5
+    inside = '<p><a href="http://finance.eastmoney.com/a/1.html">链接</a></p>'
+    assert flatten_deep("<div>" * 300 + inside + "</div>" * 300, 10) == "<div>" * 5 + inside + "</div>" * 5
 
 
 def test_a_meta_refresh_in_a_post_does_not_take_it_away(hostile_crawl) -> None:

@@ -22,8 +22,48 @@ def normalize_space(text: str) -> str:
 
 
 def parsable(text: str) -> str:
-    """`text` without the control characters and lone surrogates that lxml rejects."""
-    return _UNPARSABLE.sub("", text)
+    """`text` without the control characters and lone surrogates that lxml rejects, and with
+    elements nested deeper than MAX_DEPTH unwrapped (see flatten_deep)."""
+    return flatten_deep(_UNPARSABLE.sub("", text))
+
+
+# Real post bodies nest a few levels; libxml2 gives up at 256 (an empty body) and the sanitizer
+# takes time quadratic in depth (88 s for 150,000 nested blockquotes).
+MAX_DEPTH = 100
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)\b[^>]*?(/?)>")
+_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+# Elements whose end tag may be left out (a list of <li> without </li>): they never nest deep.
+_OPTIONAL_END = frozenset("p li dt dd tr td th thead tbody tfoot option colgroup rt rp".split())
+
+
+def flatten_deep(html: str, max_depth: int = MAX_DEPTH) -> str:
+    """`html` with the tags of elements nested too deep dropped, their text kept, in one pass:
+    past half of `max_depth`, an element of the same kind as the one it is in (a run of <div>s
+    or <blockquote>s), and past `max_depth` any element, so that the content inside a deep
+    wrapper keeps its own links and blocks. A page with fewer tags is returned as it is."""
+    if html.count("<") <= max_depth:
+        return html
+    stack: list[tuple[str, bool]] = []  # open elements: (name, kept)
+    depth, kept, last, dropped = 0, [], 0, False
+    for tag in _TAG.finditer(html):
+        name = tag[2].lower()
+        if name in _VOID or name in _OPTIONAL_END or tag[3]:
+            continue
+        if tag[1]:  # a closing tag closes the innermost open element
+            keep = stack.pop()[1] if stack else True
+            depth -= keep and bool(depth)
+        else:
+            same = bool(stack) and stack[-1][0] == name
+            keep = depth < max_depth and not (same and depth >= max_depth // 2)
+            stack.append((name, keep))
+            depth += keep
+        if not keep:
+            kept.append(html[last:tag.start()])
+            last, dropped = tag.end(), True
+    if not dropped:
+        return html
+    kept.append(html[last:])
+    return "".join(kept)
 
 
 def html_to_text(html: str | None) -> str:

@@ -15,7 +15,15 @@ from urllib.parse import urljoin
 import lxml.html
 import nh3
 
-from newscrawl.parsing.text import BLOCK_TAGS, html_to_text, normalize_space, parsable, tidy_blocks, tree_text
+from newscrawl.parsing.text import (
+    BLOCK_TAGS,
+    flatten_deep,
+    html_to_text,
+    normalize_space,
+    parsable,
+    tidy_blocks,
+    tree_text,
+)
 
 # A Start without its End must not swallow text up to a later widget's End.
 _WIDGET = re.compile(
@@ -117,7 +125,7 @@ def fast_clean(html: str) -> tuple[str | None, str | None] | None:
 
 
 def _sanitize(html: str) -> str:
-    return tidy_blocks(_CLEANER.clean(html).strip())
+    return tidy_blocks(_CLEANER.clean(flatten_deep(html)).strip())
 
 
 def clean_title(title: str | None) -> str | None:
