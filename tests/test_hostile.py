@@ -470,3 +470,14 @@ def test_a_gzip_bomb_stops_at_the_size_limit(serve, tmp_path: Path) -> None:
     assert "exceeded DOWNLOAD_MAXSIZE (33554432 B) during decompression" in result.log
     assert result.stats["newscrawl/finews/fetch_error/IgnoreRequest"] == 1
     assert result.stats["newscrawl/finews/from_feed"] == 1
+
+
+def test_a_body_of_one_huge_text_node_is_read_whole() -> None:
+    from newscrawl.processing.cleaning import clean_body
+
+    text = "字" * 4_000_000  # 12 MB in one text node: libxml2 drops a text node over 10 MB by default
+    page = ('<html><head></head><body><section><small>(GMT+8, Asia/Shanghai, CST) 2022-01-01 10:00:00</small>'
+            f'<h1>标题</h1><p>{text}</p></section></body></html>')
+    fields = parse_post(page, "https://finews.withounder.com/emnews/2022/01/01/202201012200000001.html")
+    assert fields["body_text"] == text
+    assert clean_body(fields["body_html"], fields["url"])[1] == text

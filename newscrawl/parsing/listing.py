@@ -13,7 +13,7 @@ import lxml.html
 
 from newscrawl.parsing import PageError
 from newscrawl.parsing.post import parse_post
-from newscrawl.parsing.text import parsable
+from newscrawl.parsing.text import HTML_PARSER, parsable
 from newscrawl.parsing.urls import PageKind, classify_url
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
@@ -39,7 +39,7 @@ def parse_listing(html: str, url: str) -> list[str]:
     if not html or not html.strip():
         raise PageError("empty_page", url)
     try:
-        doc = lxml.html.document_fromstring(parsable(html))
+        doc = lxml.html.document_fromstring(parsable(html), parser=HTML_PARSER)
     except (lxml.etree.ParserError, ValueError) as exc:
         raise PageError("not_html", f"{url}: {exc}") from exc
     links: list[str] = []

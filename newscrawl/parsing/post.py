@@ -18,7 +18,7 @@ import lxml.html
 from lxml.etree import ParserError
 
 from newscrawl.parsing import PageError
-from newscrawl.parsing.text import html_to_text, parsable
+from newscrawl.parsing.text import HTML_PARSER, html_to_text, parsable
 from newscrawl.parsing.urls import (
     SITE_HOST,
     article_id_from_url,
@@ -43,7 +43,7 @@ def parse_post(html: str, url: str) -> dict[str, Any]:
     if not html or not html.strip():
         raise PageError("empty_page", url)
     try:
-        doc = lxml.html.document_fromstring(_escape_title(parsable(html)))
+        doc = lxml.html.document_fromstring(_escape_title(parsable(html)), parser=HTML_PARSER)
     except (ParserError, ValueError) as exc:
         raise PageError("not_html", f"{url}: {exc}") from exc
     # The head's og:description carries the raw, unescaped post HTML, so stray post markup

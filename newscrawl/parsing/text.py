@@ -66,11 +66,16 @@ def flatten_deep(html: str, max_depth: int = MAX_DEPTH) -> str:
     return "".join(kept)
 
 
+# libxml2 drops a text node over 10 MB (a body of one huge paragraph comes out empty) unless
+# told the input is trusted to be large; DOWNLOAD_MAXSIZE bounds what reaches it.
+HTML_PARSER = lxml.html.HTMLParser(huge_tree=True)
+
+
 def html_to_text(html: str | None) -> str:
     """Plain text of an HTML fragment: one line per block, blank-only lines dropped."""
     if not html or not html.strip():
         return ""
-    return tree_text(lxml.html.fragment_fromstring(parsable(html), create_parent="div"))
+    return tree_text(lxml.html.fragment_fromstring(parsable(html), create_parent="div", parser=HTML_PARSER))
 
 
 def tree_text(root: Any) -> str:

@@ -16,6 +16,7 @@ import lxml.html
 import nh3
 
 from newscrawl.parsing.text import (
+    HTML_PARSER,
     BLOCK_TAGS,
     flatten_deep,
     html_to_text,
@@ -86,7 +87,7 @@ def full_clean(html: str | None, base_url: str) -> tuple[str | None, str | None]
     """(cleaned HTML, its text) in one lxml parse: the text is read from the pruned tree."""
     if not html or not html.strip():
         return None, None
-    root = lxml.html.fragment_fromstring(_WIDGET.sub("", parsable(html)), create_parent="div")
+    root = lxml.html.fragment_fromstring(_WIDGET.sub("", parsable(html)), create_parent="div", parser=HTML_PARSER)
     for el in root.xpath(".//*[@style]"):
         if _HIDDEN.search(el.get("style", "")) and el.getparent() is not None:
             el.drop_tree()
