@@ -67,6 +67,10 @@ def _deep(page: str, _: GenArticle) -> str:
     return page[:start] + "<div>" * 10_000 + page[start:end] + "</div>" * 10_000 + page[end:]
 
 
+def _other_back_link(page: str, _: GenArticle) -> str:
+    return re.sub(r'href="[^"]*"(>返回[^<]*新闻)', r'href="//finews.withounder.com/category/qitaxinwen.html"\1', page)
+
+
 def _offsite_canonical(page: str, _: GenArticle) -> str:
     return page.replace("<head>", '<head><link rel="canonical" href="javascript:alert(1)">'
                                   '<link rel="canonical" href="https://evil.example.com/x.html">', 1)
@@ -82,6 +86,7 @@ PAGE_CASES: dict[str, Callable[[str, GenArticle], str]] = {
     "epoch_page_date": _epoch_date,
     "slug_of_5000_words": _slug_of_5000_words,
     "nested_10000_deep": _deep,
+    "other_back_link": _other_back_link,
 }
 SHARE_CASES = ("scripted_share", "share_year_9999")
 LOST_CASES = ("redirect_loop",)  # pages no crawler can read
@@ -184,6 +189,14 @@ def test_sanitizing_deep_nesting_is_linear_and_keeps_the_text() -> None:
     assert flatten_deep("<div>" * 300 + "字" + "</div>" * 300, 10) == "<div>" * 5 + "字" + "</div>" * 5
     inside = '<p><a href="http://finance.eastmoney.com/a/1.html">链接</a></p>'
     assert flatten_deep("<div>" * 300 + inside + "</div>" * 300, 10) == "<div>" * 5 + inside + "</div>" * 5
+
+
+def test_a_back_link_to_another_category_does_not_hide_the_post_s_own(hostile_crawl) -> None:
+    site, hostile, result, rows, requested = hostile_crawl
+    article = hostile.cases["other_back_link"]
+    own = article.path.strip("/").split("/")[0]
+    assert rows[article.id]["category"] == "qitaxinwen"
+    assert f"/category/qitaxinwen.html" in requested and f"/category/{own}.html" in requested
 
 
 def test_a_meta_refresh_in_a_post_does_not_take_it_away(hostile_crawl) -> None:

@@ -49,9 +49,8 @@ class Command(ScrapyCrawlCommand):
             try:  # another program's SQLite file, or a damaged one, is refused before anything is crawled
                 problems = integrity_problems(db)
                 if problems:
-                    print(f"crawl failed: the archive at {db} failed its integrity check ({problems[0]}; "
-                          f"{len(problems)} problem(s) shown by `sqlite3 {db} 'pragma quick_check'`): restore it "
-                          f"from a backup, or recover it with `sqlite3 {db} .recover`", file=sys.stderr)
+                    print(f"crawl failed: the archive at {db} failed its integrity check ({problems[0]}): restore "
+                          f"it from a backup, or recover it with `sqlite3 {db} .recover`", file=sys.stderr)
                     self.exitcode = DID_NOT_RUN
                     return
                 Archive(db).close()

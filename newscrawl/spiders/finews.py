@@ -28,6 +28,7 @@ from newscrawl.parsing.urls import (
     SITE_HOSTS,
     SITE_ROOT,
     PageKind,
+    category_from_post_url,
     category_page_url,
     category_pages_for,
     classify_url,
@@ -157,12 +158,16 @@ class FinewsSpider(ShareLinks, scrapy.Spider):
             yield from self.finish_article(article, None)
         if fields["category"]:
             pages = category_pages_for(fields["category"])
+            # The URL path's folders name the post's categories too (lowercased): a back-link
+            # that names another category must not hide the post's own pages.
+            known = {page.lower() for page in (*pages, *fields["category"].split())}
+            pages += [word for word in (category_from_post_url(url) or "").split() if word not in known]
             if len(pages) > MAX_CATEGORY_PAGES:
                 self.crawler.stats.inc_value("newscrawl/finews/category_words_capped")
                 if not self._capped_logged:  # once a run: one broken generator makes many
                     self._capped_logged = True
                     self.logger.warning("Category of %d words, only %d of its pages asked: %s",
-                                        len(pages) - 1, MAX_CATEGORY_PAGES, url)
+                                        len(fields["category"].split()), MAX_CATEGORY_PAGES, url)
                 pages = pages[:MAX_CATEGORY_PAGES]
             for slug in pages:
                 yield self._category_request(slug, url)
