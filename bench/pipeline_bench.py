@@ -6,7 +6,9 @@ Feeds generated articles (as a crawl's items, parsing already done) through the 
 pipelines into a fresh archive: fills it to `--small`, times the next `--batch`, goes on to
 `--large`, times another `--batch`. Prints articles/s, the per-article cost ratio, peak RSS,
 and the clusters of more than one article among the distinct generated articles (none is
-correct but for the planted copies). Figures, not assertions.
+correct but for the planted copies); then the bare storage path (Archive.save: rows, both
+full-text indexes, the archive's keys; no cleaning or dedup) on the same texts at `--small`, and
+the pipeline's ratio to it. Figures, not assertions.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from scrapy.exceptions import DropItem  # noqa: E402
 
 from newscrawl import settings  # noqa: E402
 from newscrawl.archive import Archive  # noqa: E402
-from newscrawl.items import Article  # noqa: E402
+from newscrawl.items import Article, item_fields  # noqa: E402
 from newscrawl.mirror.generator import GeneratedSite  # noqa: E402
 from newscrawl.pipelines.clean import CleanArticlePipeline  # noqa: E402
 from newscrawl.pipelines.dedup import DedupArticlePipeline  # noqa: E402
@@ -72,6 +74,16 @@ def run(pipelines: list, batch: list[Article], archive: Archive) -> float:
     return time.perf_counter() - started
 
 
+def store(archive: Archive, batch: list[Article]) -> float:
+    """Seconds to save `batch` as it is (no pipeline) and commit it."""
+    records = [item_fields(item) for item in batch]
+    started = time.perf_counter()
+    for record in records:
+        archive.save(record, None)
+    archive.commit()
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--small", type=int, default=10_000)
@@ -105,6 +117,15 @@ def main() -> None:
         print(f"clusters of more than one article among the first {args.small + args.batch:,}: "
               f"{len(clusters_small)} (planted: 2) — sizes {sorted(clusters_small.values())}")
         print("dedup decisions:", {k.split('/')[-1]: v for k, v in sorted(stats.items()) if '/dedup/' in k})
+        archive.close()
+        # The bare storage path on the same (already cleaned) texts: rows, both full-text
+        # indexes and the archive's keys, without cleaning or dedup decisions.
+        bare_archive = Archive(Path(work) / "bare.db", commit_every=settings.NEWSCRAWL_COMMIT_EVERY)
+        store(bare_archive, all_items[: args.small])
+        bare = store(bare_archive, all_items[args.small : args.small + args.batch])
+        bare_archive.close()
+        print(f"bare storage, next {args.batch:,} at {args.small:>7,} archived: {args.batch / bare:8.0f} articles/s; "
+              f"pipeline / bare storage: {bare / small:.2f}")
 
 
 if __name__ == "__main__":
