@@ -494,3 +494,22 @@ def test_a_body_of_one_huge_text_node_is_read_whole() -> None:
     fields = parse_post(page, "https://finews.withounder.com/emnews/2022/01/01/202201012200000001.html")
     assert fields["body_text"] == text
     assert clean_body(fields["body_html"], fields["url"])[1] == text
+
+
+@pytest.mark.parametrize("tag", ["object", "embed", "form", "noscript", "template", "textarea", "select", "math"])
+def test_text_after_an_unclosed_element_is_kept(tag: str) -> None:
+    from newscrawl.processing.cleaning import clean_body
+
+    body = f"<p>前文<{tag} data=\"x\">后文</p><p>第二段</p>"
+    page = ('<html><head></head><body><section><small>(GMT+8, Asia/Shanghai, CST) 2022-01-01 10:00:00</small>'
+            f'<h1>标题</h1>{body}<small>tags: <em>东财滚动新闻</em></small></section></body></html>')
+    fields = parse_post(page, "https://finews.withounder.com/emnews/2022/01/01/202201012200000001.html")
+    assert fields["body_text"] == "前文后文\n第二段"
+    assert clean_body(body, fields["url"]) == ("<p>前文后文</p>\n<p>第二段</p>", "前文后文\n第二段")
+
+
+def test_what_a_closed_fallback_element_holds_is_no_article_text() -> None:
+    from newscrawl.processing.cleaning import clean_body
+
+    html, text = clean_body("<p>前文<noscript>请开启JavaScript</noscript>后文</p><p>二<object>插件</object></p>", "")
+    assert text == "前文后文\n二" and "JavaScript" not in html

@@ -24,7 +24,46 @@ def normalize_space(text: str) -> str:
 def parsable(text: str) -> str:
     """`text` without the control characters and lone surrogates that lxml rejects, and with
     elements nested deeper than MAX_DEPTH unwrapped (see flatten_deep)."""
-    return flatten_deep(_UNPARSABLE.sub("", text))
+    return flatten_deep(unwrap_swallowing(_UNPARSABLE.sub("", text)))
+
+
+# Elements whose content HTML parsers take out of the text flow, or read as raw text: an
+# unclosed <object>, <embed>, <form> or <noscript> made the sanitizer drop everything after it,
+# a <textarea> turned the rest of the page into text. No article uses them: their tags go,
+# what they hold stays.
+_SWALLOWING = re.compile(r"</?(?:object|embed|applet|param|form|fieldset|legend|label|button|input|select|"
+                         r"option|optgroup|textarea|noscript|noembed|noframes|template|xmp|plaintext)\b[^>]*>", re.I)
+
+
+# Their content is no article text when they are closed (a fallback, a script's template, a
+# form field's value): dropped with it. Unclosed, what follows them is the article's.
+_CLOSED_DROPPED = ("noscript", "template", "object", "textarea", "select", "noembed", "noframes", "applet")
+_OPEN = {name: re.compile(rf"<{name}\b", re.I) for name in _CLOSED_DROPPED}
+
+
+def unwrap_swallowing(html: str) -> str:
+    """`html` without the tags of elements that would hide the text after them (and without
+    the content of such elements that are closed), in time linear in its size."""
+    if "<" not in html:
+        return html
+    lower = html.lower()
+    for name in _CLOSED_DROPPED:
+        if f"<{name}" not in lower:
+            continue
+        parts, last = [], 0
+        for opening in _OPEN[name].finditer(html):
+            if opening.start() < last:
+                continue  # inside an element already dropped
+            end = lower.find(f"</{name}", opening.end())
+            if end < 0:
+                break  # unclosed: no later one closes either; its tags are unwrapped below
+            close = lower.find(">", end)
+            parts.append(html[last:opening.start()])
+            last = len(html) if close < 0 else close + 1
+        if parts:
+            html = "".join(parts) + html[last:]
+            lower = html.lower()
+    return _SWALLOWING.sub("", html)
 
 
 # Real post bodies nest a few levels; libxml2 gives up at 256 (an empty body) and the sanitizer

@@ -24,6 +24,7 @@ from newscrawl.parsing.text import (
     parsable,
     tidy_blocks,
     tree_text,
+    unwrap_swallowing,
 )
 
 # A Start without its End must not swallow text up to a later widget's End.
@@ -126,7 +127,7 @@ def fast_clean(html: str) -> tuple[str | None, str | None] | None:
 
 
 def _sanitize(html: str) -> str:
-    return tidy_blocks(_CLEANER.clean(flatten_deep(html)).strip())
+    return tidy_blocks(_CLEANER.clean(flatten_deep(unwrap_swallowing(html))).strip())
 
 
 def clean_title(title: str | None) -> str | None:
