@@ -236,7 +236,7 @@ def test_a_local_checkout_is_the_network_backfill_with_or_without_parsing_worker
 
 def test_a_checkout_is_walked_where_the_patterns_point(tmp_path: Path) -> None:
     from newscrawl.parsing.github import wanted
-    from newscrawl.spiders.history import local_sources
+    from newscrawl.spiders.checkout import local_sources
 
     names = ["_posts/2022-05-26-1.md", "old_post/2021-12-08-2.md", "archive2021/2021-12-09-3.md",
              "archive2021/deep/2022-05-27-4.md", ".git/2022-05-26-5.md", "notes.md"]

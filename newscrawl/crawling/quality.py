@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from newscrawl.crawling.share_retries import NEVER_ASKED, OK
+
 P = "newscrawl/"
 FIRST_SEEN, LAST_SEEN = f"{P}window/first_published_at", f"{P}window/last_published_at"
 
@@ -121,7 +123,7 @@ def failed_gates(stats: dict[str, Any], gates: Gates) -> list[str]:
     # only the others count.
     # A give-up is the last failure of an answer already counted by its reason.
     retried = stats.get(f"{P}incremental/share_retried", 0)
-    failed_share = max(0, sum(v for k, v in share.items() if k not in ("ok", "offsite", "url_too_long", "gave_up")) - retried)
+    failed_share = max(0, sum(v for k, v in share.items() if k not in (OK, "gave_up", *NEVER_ASKED)) - retried)
     asked = failed_share + share.get("ok", 0)
     if asked >= gates.min_sample and failed_share / asked > gates.max_share_failure_rate:
         failures.append(f"share failures {failed_share}/{asked} = {failed_share / asked:.0%} "

@@ -14,12 +14,8 @@ _posts/ to old_post/ unchanged, or read by an earlier backfill, is not fetched a
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
-import re
-from collections import deque
 from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -49,12 +45,12 @@ from newscrawl.parsing.github import (
     rate_limit,
     wanted,
 )
-from newscrawl.parsing.source import read_source, read_sources
+from newscrawl.parsing.source import read_source
 from newscrawl.spiders import KIND, fetched_at
+from newscrawl.spiders.checkout import CheckoutReader, local_sources
 from newscrawl.spiders.sharing import ShareLinks
 
 SOURCE, LISTING = "source", "listing"
-BATCH = 64  # sources a parsing worker is handed at a time
 MAX_OPEN = 512  # articles on their way before a local backfill waits to read more
 BLOB, SOURCE_PATH = "newscrawl_blob", "newscrawl_source_path"
 # Sent for every source read: (sha, path, article_id, reason) — reason "ok" when it gave an
@@ -128,75 +124,31 @@ class HistorySpider(ShareLinks, scrapy.Spider):
         yield self._listing_request(self.repo.tree_url())
 
     async def _local_sources(self) -> AsyncIterator[Any]:
-        """A local checkout's sources, read where they lie (a request per file would cost the
-        crawl's machinery several times what reading and parsing it does), parsed in worker
-        processes a batch at a time (NEWSCRAWL_PARSE_WORKERS) while this one stores."""
+        """A local checkout's sources, read where they lie (spiders/checkout.py)."""
         assert self.local is not None
         paths = list(local_sources(self.local, self.patterns, self.since, self.until))
         self.listed = len(paths)
-        pool = self._pool() if len(paths) > BATCH else None
-        loop = asyncio.get_running_loop()
         self._room = asyncio.Event()
-        waiting: deque[tuple[list[tuple[str, str]], asyncio.Future[list[tuple[dict | None, str]]]]] = deque()
-        try:
-            for batch in self._unread(paths):
-                while self.open_articles > MAX_OPEN:
-                    self._room.clear()
-                    await self._room.wait()
-                data = [(raw, path) for raw, path, _ in batch]
-                shas = [(path, sha) for _, path, sha in batch]
-                if pool is None:
-                    for (path, sha), (raw, _) in zip(shas, data, strict=True):
-                        for output in self._article(*read_source(raw, path), path, sha, fetched_at()):
-                            yield output
-                    continue
-                waiting.append((shas, loop.run_in_executor(pool, read_sources, data)))
-                while len(waiting) > self.parse_workers:  # a batch per worker in flight
-                    shas, parsed = waiting.popleft()
-                    for output in self._articles(shas, await parsed):
-                        yield output
-            while waiting:
-                shas, parsed = waiting.popleft()
-                for output in self._articles(shas, await parsed):
-                    yield output
-        finally:
-            if pool is not None:
-                pool.shutdown(wait=False, cancel_futures=True)
+        # known_source is the incremental middleware's by now (it sets it when it is made).
+        reader = CheckoutReader(self.local, self.parse_workers, self.known_source, self._unreadable)
+        async for path, sha, fields, reason in reader.read(paths, self._wait_for_room):
+            for output in self._article(fields, reason, path, sha, fetched_at()):
+                yield output
 
-    def _unread(self, paths: list[str]) -> Iterator[list[tuple[bytes, str, str]]]:
-        """(bytes, path, blob id) of the sources not read before, in batches."""
-        batch: list[tuple[bytes, str, str]] = []
-        for path in paths:
-            try:
-                data = (self.local / path).read_bytes()  # type: ignore[operator]
-            except OSError as exc:
-                self._count(f"fetch_error/{type(exc).__name__}")
-                self.logger.warning("Source not read (%s): %s", exc.strerror or exc, path)
-                continue
-            sha = blob_sha(data)
-            if not self.known_source(sha, path):
-                batch.append((data, path, sha))
-            if len(batch) >= BATCH:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
+    async def _wait_for_room(self) -> None:
+        while self.open_articles > MAX_OPEN:
+            assert self._room is not None
+            self._room.clear()
+            await self._room.wait()
 
-    def _articles(self, shas: list[tuple[str, str]], results: list[tuple[dict | None, str]]) -> Iterator[Any]:
-        fetched = fetched_at()
-        for (path, sha), (fields, reason) in zip(shas, results, strict=True):
-            yield from self._article(fields, reason, path, sha, fetched)
+    def _unreadable(self, path: str, exc: OSError) -> None:
+        self._count(f"fetch_error/{type(exc).__name__}")
+        self.logger.warning("Source not read (%s): %s", exc.strerror or exc, path)
 
     def _article_done(self) -> None:
         self.open_articles = max(0, self.open_articles - 1)
         if self._room is not None and self.open_articles <= MAX_OPEN // 2:
             self._room.set()
-
-    def _pool(self) -> ProcessPoolExecutor | None:
-        if self.parse_workers <= 0:
-            return None
-        # Spawned, not forked: a child of the running reactor must not inherit its state.
-        return ProcessPoolExecutor(self.parse_workers, mp_context=multiprocessing.get_context("spawn"))
 
     @staticmethod
     def known_source(sha: str, path: str) -> bool:
@@ -336,28 +288,3 @@ def source_of(value: str) -> tuple[Path | None, Repo | None]:
     if not any((path / folder).is_dir() for folder in POST_FOLDERS):
         raise ValueError(f"-a repo={value}: has neither {' nor '.join(POST_FOLDERS)}")
     return path, None
-
-
-def local_sources(root: Path, patterns: tuple[str, ...], since: str | None, until: str | None) -> Iterator[str]:
-    """Post sources under a local checkout, as repository paths, in path order: the files the
-    GitHub listing would give for the same patterns (folders or globs, anywhere in the tree)."""
-    found: set[str] = set()
-    for folder in _pattern_folders(patterns):
-        base = root / folder
-        if not base.is_dir():
-            continue
-        for file in base.rglob("*"):
-            path = file.relative_to(root).as_posix()
-            if not path.startswith(".git/") and file.is_file() and wanted(path, patterns, since, until):
-                found.add(path)
-    yield from sorted(found)
-
-
-def _pattern_folders(patterns: tuple[str, ...]) -> list[str]:
-    """The folders a walk must cover for these patterns: each one's part before its first glob
-    character, up to a folder ("" for the whole checkout)."""
-    folders = set()
-    for pattern in patterns:
-        head = re.split(r"[*?\[]", pattern.strip("/"), maxsplit=1)[0]
-        folders.add(head if head == pattern.strip("/") else head.rpartition("/")[0])
-    return [""] if "" in folders else sorted(folders)
