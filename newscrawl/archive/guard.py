@@ -7,14 +7,50 @@ columns) and an archive of a newer newscrawl. Either leaves the file as it found
 
 from __future__ import annotations
 
+import errno
+import os
 import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 
 from newscrawl.archive.schema import ARTICLES, CAPTURES, CLUSTERS, REVISIONS, RUNS, VERSION
 
 
 class ArchiveError(Exception):
     """The file is no archive this newscrawl can use; the message says why and what to do."""
+
+
+class StorageError(ArchiveError):
+    """A write failed for want of storage (a full disk, a read-only file or filesystem): what
+    was not committed is lost, and nothing more can be written. The message says which file and why."""
+
+
+# What the operating system says when a file cannot grow or be written; SQLite's codes for the same.
+_ERRNO_WORDS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EFBIG: "the file is as large as the filesystem or the process's file size limit allows",
+    errno.EROFS: "the filesystem is read-only",
+    errno.EACCES: "it is not writable by this user",
+    errno.EPERM: "it is not writable by this user",
+    errno.EIO: "the disk gave an I/O error",
+}
+_SQLITE_WORDS = {
+    sqlite3.SQLITE_FULL: "the disk is full",
+    sqlite3.SQLITE_READONLY: "it is read-only",
+    sqlite3.SQLITE_CANTOPEN: "SQLite cannot create its -wal/-shm or journal files beside it (a read-only directory?)",
+    sqlite3.SQLITE_PERM: "it is not writable by this user",
+    sqlite3.SQLITE_IOERR: "a write failed (a full disk, a file size limit or an I/O error)",
+}
+
+
+def storage_problem(exc: BaseException, path: object) -> str | None:
+    """The one-line reason of a write that failed for want of storage, or None for any other error."""
+    if isinstance(exc, OSError) and exc.errno in _ERRNO_WORDS:
+        return f"cannot write {exc.filename or path}: {_ERRNO_WORDS[exc.errno]} ({exc.strerror})"
+    if isinstance(exc, sqlite3.Error) and (code := primary_code(exc)) in _SQLITE_WORDS:
+        return f"cannot write the archive at {path}: {_SQLITE_WORDS[code]} ({exc})"
+    return None
 
 
 # Readers need what version 4 has (both full-text indexes in today's format, `seq`, the
@@ -86,6 +122,10 @@ def unreadable(path: object, exc: sqlite3.Error) -> str:
     if code == sqlite3.SQLITE_NOTADB:
         return f"{path} is not an SQLite database ({exc})"
     if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM):
+        where = Path(str(path))
+        if not os.access(where.parent, os.W_OK) or (where.exists() and not os.access(where, os.W_OK)):
+            return (f"cannot write the archive at {path}: it is read-only, or its directory is (SQLite makes "
+                    f"its -wal and -shm files beside it) ({exc})")
         return (f"cannot open {path}: {exc} (an archive in WAL mode needs its directory writable, for "
                 "SQLite's -wal and -shm files)")
     return f"cannot read {path}: {exc}"

@@ -17,6 +17,9 @@ through sqlite-utils except what it cannot declare (the contentless FTS5 table).
   whether newscrawl gave up (the next attempt waits a backoff across runs).
 - repo_sources: the repository's post sources read by the history spider, by git blob id,
   with the article each gave (or why none).
+- jsonl_files: the size of each JSONL file (by name) as of the archive's last commit: the
+  crawl's JSONL lines are written inside the archive's transactions, so what a file holds
+  beyond it belongs to a group the archive never committed (pipelines/jsonl.py).
 - articles_fts: FTS5 trigram index of title + body_text (3+ character queries);
   articles_grams: FTS5 over each text's 1- and 2-character grams (the queries a trigram
   index cannot answer). Both written by the archive when it commits (fts.py).
@@ -36,9 +39,9 @@ from newscrawl.archive.fts import grams
 from newscrawl.items import Article
 from newscrawl.parsing.text import tidy_blocks
 
-VERSION = 6
+VERSION = 7
 ARTICLES, REVISIONS, CLUSTERS, RUNS, CAPTURES = "articles", "revisions", "clusters", "runs", "captures"
-SHARE_ATTEMPTS, REPO_SOURCES = "share_attempts", "repo_sources"
+SHARE_ATTEMPTS, REPO_SOURCES, JSONL_FILES = "share_attempts", "repo_sources", "jsonl_files"
 ARTICLES_FTS, ARTICLES_GRAMS = "articles_fts", "articles_grams"
 # Beside the Article fields: `url_key` (the canonical URL, for duplicate lookups) and `seq`
 # (raised on every write of the row: what a delta export asks for).
@@ -71,6 +74,8 @@ def migrate(db: sqlite_utils.Database) -> int:
             _v5(db)
         if found < 6:
             _v6(db)
+        if found < 7:
+            _v7(db)
         if found != VERSION:
             db.execute(f"pragma user_version = {VERSION}")
     return found
@@ -205,6 +210,12 @@ def _v6(db: sqlite_utils.Database) -> None:
                 if clean != record["source_body_html"]:
                     updates.append((json.dumps({**record, "source_body_html": clean}, ensure_ascii=False), rowid))
         db.conn.executemany(f"update {REVISIONS} set record = ? where rowid = ?", updates)
+
+
+def _v7(db: sqlite_utils.Database) -> None:
+    """JSONL lines are written inside the archive's transactions, with each file's size."""
+    if not db[JSONL_FILES].exists():
+        db[JSONL_FILES].create({"name": str, "size": int, "updated_at": str}, pk="name")
 
 
 def _rewrite(db: sqlite_utils.Database, column: str, change: Callable[[str, dict[str, Any]], str | None]) -> None:

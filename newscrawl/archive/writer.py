@@ -7,20 +7,23 @@ see whole groups only (WAL).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
+import sqlite3
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, ParamSpec, TypeVar
 
 import sqlite_utils
 from w3lib.url import canonicalize_url
 
 from newscrawl.archive import captures, runs, shares, sources
 from newscrawl.archive.fts import TextIndex
-from newscrawl.archive.guard import foreign_problem, refuse
+from newscrawl.archive.guard import StorageError, foreign_problem, refuse, storage_problem
 from newscrawl.archive.nearindex import DEDUP_KEYS, NearIndex
 from newscrawl.archive.reader import _EMPTY_JSON, ArchiveReader
 from newscrawl.archive.schema import ARTICLE_COLUMNS as _COLUMNS
@@ -29,17 +32,44 @@ from newscrawl.archive.schema import (
     ARTICLES_FTS,
     ARTICLES_GRAMS,
     CLUSTERS,
+    JSONL_FILES,
     REVISIONS,
+    VERSION,
     migrate,
 )
 from newscrawl.items import CONTENT_FIELDS, JSON_FIELDS
 
 UpsertResult = Literal["new", "changed", "unchanged"]
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 # A plain URL (lower-case host, a path of safe characters, no query, no escapes) is its own
 # canonical form; w3lib's parsing would cost more than every other lookup (tested equal).
 _PLAIN_URL = re.compile(r"https?://[a-z0-9.-]+/(?!(?:.*/)?\.\.?(?:/|$))[A-Za-z0-9/_.,~-]*")
+
+
+def _writes(method: Callable[P, R]) -> Callable[P, R]:
+    """A write of the archive's: a failure for want of storage (a full disk, a read-only file)
+    rolls back what was not committed, marks the archive failed (every later write raises
+    StorageError at once, without trying), tells `on_failure`, and raises StorageError."""
+
+    @functools.wraps(method)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+        archive = args[0]
+        assert isinstance(archive, Archive)
+        if archive.failed is not None:
+            raise StorageError(archive.failed)
+        try:
+            return method(*args, **kwargs)
+        except (sqlite3.Error, OSError) as exc:
+            problem = storage_problem(exc, archive.path)
+            if problem is None:
+                raise
+            archive._fail(problem)
+            raise StorageError(problem) from None
+
+    return guarded
 
 
 @lru_cache(maxsize=4096)
@@ -59,7 +89,12 @@ class Archive(ArchiveReader):
     uncommitted group, which the next crawl fetches again. Callbacks in `on_commit` run after
     each commit: the JSONL export writes its lines then, so it never holds an article the
     archive lost — and since a group is committed only when the next article comes, the
-    last article of a group has been through every pipeline by then.
+    last article of a group has been through every pipeline by then. Callbacks in
+    `before_commit` write inside the group's transaction (the JSONL lines and their file's
+    size), `on_rollback` ones undo what they wrote when it is rolled back.
+
+    A write that fails for want of storage stops every later write (`_writes`): `failed` says
+    why, and `on_failure` callbacks are told once (the crawl stops then).
     """
 
     def __init__(self, path: str | Path, commit_every: int = 1, cache_mib: int = 16) -> None:
@@ -80,6 +115,11 @@ class Archive(ArchiveReader):
         self.pending = 0
         self.pending_ids: set[str] = set()  # saved, not yet committed
         self.on_commit: list[Callable[[], None]] = []
+        self.before_commit: list[Callable[[], None]] = []
+        self.on_rollback: list[Callable[[], None]] = []
+        self.on_failure: list[Callable[[str], None]] = []
+        self.failed: str | None = None
+        self.path = path
         self.dedup_keys = self.db.table(DEDUP_KEYS)
         self.migrated_from = migrate(self.db)  # the schema version it had
         self.near = NearIndex(self.db, ARTICLES)
@@ -96,9 +136,13 @@ class Archive(ArchiveReader):
         """The archive at `path`, opened read-only (reader.py): for everything that only reads."""
         return ArchiveReader.open(path)
 
+    @_writes
     def commit(self) -> None:
-        """Commit the articles saved so far, then run the on_commit callbacks."""
+        """Commit the articles saved so far (with what `before_commit` writes), then run the
+        on_commit callbacks."""
         self.text_index.flush(self.db.conn)
+        for callback in self.before_commit:
+            callback()
         if self.db.conn.in_transaction:
             self.db.conn.commit()
         self.pending = 0
@@ -107,8 +151,53 @@ class Archive(ArchiveReader):
             callback()
 
     def close(self) -> None:
-        self.commit()
+        if self.failed is None:
+            self.commit()
         self.db.close()
+
+    def check_writable(self) -> None:
+        """Raise StorageError now, not at the first commit, if the archive cannot be written
+        (a read-only file, directory or filesystem): a write that is rolled back."""
+        conn = self.db.conn
+        try:
+            if conn.in_transaction:
+                return
+            conn.execute("begin immediate")
+            conn.execute(f"pragma user_version = {VERSION}")
+            conn.execute("rollback")
+        except sqlite3.Error as exc:
+            problem = storage_problem(exc, self.path)
+            if problem is None:
+                raise
+            raise StorageError(problem) from None
+
+    def _fail(self, problem: str) -> None:
+        self.failed = problem
+        try:
+            if self.db.conn.in_transaction:
+                self.db.conn.rollback()
+        except sqlite3.Error:
+            pass  # SQLite has rolled it back itself
+        self.pending = 0
+        self.pending_ids.clear()
+        self._rows.clear()
+        for callback in self.on_rollback:
+            callback()
+        for failure in self.on_failure:
+            failure(problem)
+
+    # --- the JSONL files written with the archive's commits ------------------------------------
+    def jsonl_size(self, name: str) -> int | None:
+        """The size of JSONL file `name` as of the last commit that wrote to it (None: never)."""
+        found = self.db.conn.execute(f"select size from {JSONL_FILES} where name = ?", [name]).fetchone()
+        return int(found[0]) if found else None
+
+    def record_jsonl_size(self, name: str, size: int) -> None:
+        """Inside the transaction that commits the articles whose lines made it this size."""
+        self.db.conn.execute(
+            f"insert into {JSONL_FILES} (name, size, updated_at) values (?, ?, ?) "
+            "on conflict(name) do update set size = excluded.size, updated_at = excluded.updated_at",
+            [name, size, datetime.now(UTC).isoformat(timespec="seconds")])
 
     @property
     def in_transaction(self) -> bool:
@@ -145,6 +234,7 @@ class Archive(ArchiveReader):
         """Write an article unless the archive already holds the same content."""
         return self.save(record, self.get(record["id"]))
 
+    @_writes
     def save(self, record: dict[str, Any], stored: dict[str, Any] | None) -> UpsertResult:
         """Write `record` given the `stored` row (from get()), in one transaction.
 
@@ -181,8 +271,9 @@ class Archive(ArchiveReader):
                 self.near.remove(stored["id"], self.near.keys_of(stored.get("body_text") or stored.get("title")))
             self.near.add(record["id"], keys)
         except BaseException:
-            conn.execute("rollback to article")
-            conn.execute("release article")
+            if conn.in_transaction:  # else SQLite rolled the whole group back (a full disk)
+                conn.execute("rollback to article")
+                conn.execute("release article")
             self._text_changes.clear()
             self._rows.pop(record["id"], None)
             raise
@@ -235,6 +326,7 @@ class Archive(ArchiveReader):
         self.db.conn.execute(f"delete from {CLUSTERS} where cluster_id = ? and size <= 0", [cluster_id])
 
     # --- captures and runs -----------------------------------------------------------------
+    @_writes
     def store_capture(self, url: str, kind: str, fetched_at: str, status: int, body: bytes,
                       content_type: str | None, etag: str | None, last_modified: str | None) -> tuple[str, bool]:
         """Keep a response: ("new" | "seen", whether the URL was never captured before)."""
@@ -242,21 +334,26 @@ class Archive(ArchiveReader):
         return captures.store(self.db.conn, url, kind, fetched_at, status, sha1, body, content_type, etag,
                               last_modified)
 
+    @_writes
     def start_run(self, spider: str, kind: str, started_at: str, arguments: dict[str, Any]) -> int:
         """A row in `runs` for a run that starts (outcome "running"; kind "crawl" or "replay")."""
         return runs.start(self.db.conn, spider, kind, started_at, arguments)
 
+    @_writes
     def finish_run(self, run_id: int, finished_at: str, stats: dict[str, Any], outcome: str) -> None:
         runs.finish(self.db.conn, run_id, finished_at, stats, outcome)
 
+    @_writes
     def record_source(self, sha: str, path: str, article_id: str | None, outcome: str, at: str) -> None:
         """A post source read from the repository, and what it gave."""
         sources.record(self.db.conn, sha, path, article_id, outcome, at)
 
+    @_writes
     def record_share_attempt(self, article_id: str, attempts: int, reason: str, at: str, gave_up: bool) -> None:
         """A failed share answer: the attempts so far, why and when the last, whether to stop."""
         shares.record(self.db.conn, article_id, attempts, reason, at, gave_up)
 
+    @_writes
     def forget_share_attempts(self, ids: list[str] | None) -> None:
         """A good answer, or a refresh: the count starts again (None: for every article)."""
         shares.forget(self.db.conn, ids)

@@ -8,20 +8,26 @@ requests, gates and gap) and where it wrote (archive, JSONL, report), as the dem
 Exit codes: 0 a good run; 1 the crawl could not start or did not run (another program's
 file as the archive, a Ctrl-C before the first page); 2 a mistake on the command line (an
 unknown spider, a bad -a refresh=…); 3 a quality gate failed or a possible gap in the
-archive was found — the summary and the run report (NEWSCRAWL_REPORT) say which and why.
+archive was found — the summary and the run report (NEWSCRAWL_REPORT) say which and why;
+4 the archive or the JSONL could not be written (a full disk, a read-only file): the crawl
+stopped, nothing it had not committed is kept, and a rerun once there is room fetches it.
+A read-only or full archive found before the crawl starts is 1, with the reason.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 import sys
+import tempfile
 from pathlib import Path
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from newscrawl.archive import Archive, ArchiveError, ArchiveReader, integrity_problems
+from newscrawl.archive import Archive, ArchiveError, ArchiveReader, integrity_problems, storage_problem
+from newscrawl.crawling import PROBLEM_STAT
 from newscrawl.crawling.incremental import refresh_ids
 from newscrawl.crawling.quality import summary_lines, where_lines
 from newscrawl.crawling.report import RunReportExtension
@@ -29,6 +35,7 @@ from newscrawl.export.jsonl import partition_path
 
 DID_NOT_RUN = 1
 QUALITY_FAILED = 3
+STORAGE_FAILED = 4
 
 
 class Command(ScrapyCrawlCommand):
@@ -53,15 +60,25 @@ class Command(ScrapyCrawlCommand):
                           f"it from a backup, or recover it with `sqlite3 {db} .recover`", file=sys.stderr)
                     self.exitcode = DID_NOT_RUN
                     return
-                Archive(db).close()
+                archive = Archive(db)
+                try:
+                    archive.check_writable()
+                finally:
+                    archive.close()
             except ArchiveError as exc:
                 print(f"crawl failed: {exc}", file=sys.stderr)
                 self.exitcode = DID_NOT_RUN
                 return
             except (sqlite3.Error, OSError) as exc:
-                print(f"crawl failed: cannot open the archive at {db}: {exc}", file=sys.stderr)
+                print(f"crawl failed: {storage_problem(exc, db) or f'cannot open the archive at {db}: {exc}'}",
+                      file=sys.stderr)
                 self.exitcode = DID_NOT_RUN
                 return
+        jsonl_problem = unwritable(self.settings.get("NEWSCRAWL_JSONL"))
+        if jsonl_problem:
+            print(f"crawl failed: {jsonl_problem}", file=sys.stderr)
+            self.exitcode = DID_NOT_RUN
+            return
         crawler = self._create_crawler(args[0])
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
@@ -77,9 +94,12 @@ class Command(ScrapyCrawlCommand):
             return
         articles = stories = None
         if db:
-            reader = ArchiveReader.open(db)
-            articles, stories = reader.count(), reader.cluster_count()
-            reader.close()
+            try:
+                reader = ArchiveReader.open(db)
+                articles, stories = reader.count(), reader.cluster_count()
+                reader.close()
+            except (ArchiveError, sqlite3.Error):
+                pass  # the summary goes without the archive's totals
         s = self.settings
         jsonl = s.get("NEWSCRAWL_JSONL")
         if jsonl:  # the file name, or its pattern with daily files
@@ -87,9 +107,31 @@ class Command(ScrapyCrawlCommand):
                                        s.getbool("NEWSCRAWL_JSONL_GZIP")))
         print("\n".join([*summary_lines(report, articles, stories),
                          *where_lines({"Archive (SQLite)": db, "JSONL": jsonl, "Run report": s.get("NEWSCRAWL_REPORT")})]))
-        if crawler.stats and (crawler.stats.get_value("newscrawl/quality/failed")
+        problem = crawler.stats.get_value(PROBLEM_STAT) if crawler.stats else None
+        if problem:
+            print(f"crawl failed: {problem}: the crawl stopped, what it had not committed is not kept; "
+                  "make room (or make it writable) and run it again", file=sys.stderr)
+            self.exitcode = STORAGE_FAILED
+        elif crawler.stats and (crawler.stats.get_value("newscrawl/quality/failed")
                               or crawler.stats.get_value("newscrawl/quality/gap")):
             self.exitcode = QUALITY_FAILED
+
+
+def unwritable(path: str | None) -> str | None:
+    """Why a file cannot be written or made at `path` (a read-only filesystem or directory), or
+    None: checked by writing, as the crawl would (a file made to check is removed)."""
+    if not path:
+        return None
+    target = Path(path)
+    probe = target if target.exists() else next((p for p in target.parents if p.exists()), Path("."))
+    try:
+        if probe.is_file():
+            os.close(os.open(probe, os.O_WRONLY | os.O_APPEND))
+        else:
+            tempfile.TemporaryFile(dir=probe).close()
+    except OSError as exc:
+        return storage_problem(OSError(exc.errno, exc.strerror, str(target)), target) or f"cannot write {target}: {exc}"
+    return None
 
 
 def check_spider(name: str, spiders: list[str]) -> None:

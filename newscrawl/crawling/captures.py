@@ -27,7 +27,7 @@ from scrapy.responsetypes import responsetypes
 
 from newscrawl.archive import Archive
 from newscrawl.archive.captures import Capture
-from newscrawl.crawling import archive_for
+from newscrawl.crawling import archive_for, storage_kept
 from newscrawl.parsing.urls import SHARE_HOSTS, PageKind
 from newscrawl.spiders import CAPTURED_AT, SHARE, kind_of
 
@@ -65,8 +65,9 @@ class CaptureMiddleware:
 
     def process_response(self, request: Request, response: Response) -> Response:
         kind = capture_kind(request, self.share_hosts)
-        if kind is not None:
-            self.stats.inc_value(f"newscrawl/capture/{self.store(request.url, kind, response)}")
+        if kind is not None and self.archive.failed is None:
+            with storage_kept():
+                self.stats.inc_value(f"newscrawl/capture/{self.store(request.url, kind, response)}")
         return response
 
     def store(self, url: str, kind: str, response: Response) -> str:

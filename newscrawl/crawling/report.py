@@ -17,7 +17,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
-from newscrawl.archive import Archive
+from newscrawl.archive import Archive, storage_problem
 from newscrawl.crawling import archive_for
 from newscrawl.crawling.quality import Gates, failed_gates, gap, summary
 
@@ -77,10 +77,14 @@ class RunReportExtension:
         self.report = report
         if self.path is None:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(self.path.suffix + ".tmp")
-        tmp.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-        tmp.replace(self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+            tmp.replace(self.path)
+        except OSError as exc:  # a full disk: the run is said in the log and the summary still
+            tmp.unlink(missing_ok=True)
+            logger.error("Run report not written: %s", storage_problem(exc, self.path) or exc)
 
     def _previous_good_run(self) -> dict[str, Any] | None:
         """The last crawl that finished with no failed gate (this one is still `running`)."""

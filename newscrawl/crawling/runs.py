@@ -17,7 +17,7 @@ from scrapy.exceptions import NotConfigured
 
 from newscrawl.archive import Archive
 from newscrawl.archive.runs import CRAWL, REPLAY
-from newscrawl.crawling import archive_for
+from newscrawl.crawling import archive_for, storage_kept
 from newscrawl.crawling.report import _plain
 
 
@@ -41,13 +41,17 @@ class RunsExtension:
     def spider_opened(self, spider: Spider) -> None:
         arguments = {"spider": getattr(spider, "arguments", {}), "settings": self._overrides()}
         kind = REPLAY if self.crawler.settings.getbool("NEWSCRAWL_REPLAY") else getattr(spider, "run_kind", CRAWL)
-        self.run_id = self.archive.start_run(spider.name, kind, _now(), arguments)
+        with storage_kept():
+            self.run_id = self.archive.start_run(spider.name, kind, _now(), arguments)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.run_id is None:
             return
         stats = {k: _plain(v) for k, v in sorted((self.crawler.stats.get_stats() or {}).items())}
-        self.archive.finish_run(self.run_id, _now(), stats, reason)
+        # After a storage failure the row stays "running", like a killed run's: nothing the
+        # run read counts as read by a finished run.
+        with storage_kept():
+            self.archive.finish_run(self.run_id, _now(), stats, reason)
 
     def _overrides(self) -> dict[str, Any]:
         """Settings given on the command line (-s) or by the spider: what made this run differ."""

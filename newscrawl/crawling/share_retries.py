@@ -49,7 +49,7 @@ class ShareRetries:
 
     def answered(self, article_id: str | None, reason: str, now: datetime) -> None:
         """Record what a share answer was: OK, or why it failed."""
-        if not article_id:
+        if not article_id or self.archive.failed is not None:
             return
         if reason == OK:
             if self.archive.share_attempts(article_id)[0]:

@@ -18,7 +18,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
 from newscrawl.archive import Archive
-from newscrawl.crawling import archive_for
+from newscrawl.crawling import archive_for, storage_kept
 from newscrawl.spiders.history import source_read
 
 # Reasons a later newscrawl may answer differently (a parser bug fixed, a decoder added): the
@@ -48,7 +48,8 @@ class RepoSourcesExtension:
         if reason == "ok" and item is not None:
             self.pending[id(item)] = (item, sha, path)
         elif reason not in UNSETTLED:
-            self.archive.record_source(sha, path, None, reason, _now())
+            with storage_kept():
+                self.archive.record_source(sha, path, None, reason, _now())
 
     def item_scraped(self, item: Any) -> None:
         self._done(item, "archived")
@@ -65,7 +66,8 @@ class RepoSourcesExtension:
         waiting = self.pending.pop(id(item), None)
         if waiting is not None:
             _, sha, path = waiting
-            self.archive.record_source(sha, path, getattr(item, "id", None), outcome, _now())
+            with storage_kept():
+                self.archive.record_source(sha, path, getattr(item, "id", None), outcome, _now())
 
 
 def _now() -> str:

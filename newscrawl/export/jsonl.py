@@ -58,6 +58,27 @@ def repair(path: Path) -> int:
         return size - keep
 
 
+def size_of(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def cut_to(path: Path, size: int, at_line: bool = False) -> bool:
+    """Truncate `path` to `size` bytes (with `at_line`, only if that is where a line ends, so a
+    file someone replaced is not cut mid-line); whether it was cut."""
+    if size_of(path) <= size:
+        return False
+    with path.open("rb+") as f:
+        if at_line and size and path.suffix != ".gz":
+            f.seek(size - 1)
+            if f.read(1) != b"\n":
+                return False
+        f.truncate(size)
+    return True
+
+
 def append(path: Path, lines: list[str]) -> None:
     """Append the lines in one write() (one gzip member for a .gz path)."""
     data = "".join(lines).encode("utf-8")

@@ -12,11 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 from scrapy.utils.asyncio import AsyncioLoopingCall, create_looping_call
 from twisted.internet.task import LoopingCall
 
-from newscrawl.archive import Archive
-from newscrawl.crawling import archive_for
+from newscrawl.archive import Archive, StorageError
+from newscrawl.crawling import archive_for, storage_kept
 from newscrawl.items import item_fields
 
 
@@ -40,17 +41,24 @@ class StoreArticlePipeline:
     def close_spider(self) -> None:
         if self.timer is not None and self.timer.running:
             self.timer.stop()
-        self.archive.commit()
+        with storage_kept():
+            self.archive.commit()
 
     def _commit_pending(self) -> None:
         # Also when no article was written: captures and the run's row are writes too, and an
         # open write transaction would keep other writers waiting.
-        if self.archive.pending or self.archive.in_transaction:
-            self.archive.commit()
+        if self.archive.failed is None and (self.archive.pending or self.archive.in_transaction):
+            with storage_kept():
+                self.archive.commit()
 
     def process_item(self, item: Any) -> Any:
         record = item_fields(item)
         stored = self.archive.get(record["id"])
-        result = self.archive.save(record, stored)
+        try:
+            result = self.archive.save(record, stored)
+        except StorageError:
+            # The crawl is stopping (said once): the article is fetched again by the next run.
+            self.stats.inc_value("newscrawl/store/not_stored")
+            raise DropItem(f"not_stored: {record.get('url')}", log_level="DEBUG") from None
         self.stats.inc_value(f"newscrawl/store/{result}")
         return item
