@@ -70,8 +70,8 @@ class Command(ScrapyCrawlCommand):
                 self.exitcode = DID_NOT_RUN
                 return
             except (sqlite3.Error, OSError) as exc:
-                print(f"crawl failed: {storage_problem(exc, db) or f'cannot open the archive at {db}: {exc}'}",
-                      file=sys.stderr)
+                problem = None if Path(db).is_dir() else storage_problem(exc, db)
+                print(f"crawl failed: {problem or f'cannot open the archive at {db}: {exc}'}", file=sys.stderr)
                 self.exitcode = DID_NOT_RUN
                 return
         jsonl_problem = unwritable(self.settings.get("NEWSCRAWL_JSONL"))
