@@ -27,9 +27,9 @@ from newscrawl.archive import Archive  # noqa: E402
 from newscrawl.mirror.runner import PROJECT_DIR, crawl_command  # noqa: E402
 
 
-def crawl(proxy_url: str, work: Path) -> tuple[float, float, int, int]:
+def crawl(proxy_url: str, work: Path, settings: dict[str, str] | None = None) -> tuple[float, float, int, int]:
     """Seconds, peak RSS (MiB), articles in the archive and exit code of one `scrapy crawl`."""
-    cmd, env = crawl_command(proxy_url, work)
+    cmd, env = crawl_command(proxy_url, work, settings=settings)
     started = time.perf_counter()
     with open(work / "crawl.log", "ab") as log:
         proc = subprocess.Popen(cmd, env=env, cwd=PROJECT_DIR, stdout=log, stderr=log)
@@ -44,14 +44,17 @@ def main() -> None:
     parser.add_argument("--sizes", default="2000,20000,100000")
     parser.add_argument("--noop", type=int, default=50_000, help="articles for the no-op rerun (0: none)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="a Scrapy setting for every crawl (to compare one with another)")
     args = parser.parse_args()
+    settings = dict(item.split("=", 1) for item in args.set)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     peaks: dict[int, float] = {}
     for size in sizes:
         mirror, proxy_url = start_mirror(size, args.seed)
         try:
             with tempfile.TemporaryDirectory() as tmp:
-                seconds, rss, archived, code = crawl(proxy_url, Path(tmp))
+                seconds, rss, archived, code = crawl(proxy_url, Path(tmp), settings)
         finally:
             mirror.terminate()
             mirror.wait()
@@ -66,8 +69,8 @@ def main() -> None:
         mirror, proxy_url = start_mirror(args.noop, args.seed)
         try:
             with tempfile.TemporaryDirectory() as tmp:
-                first, first_rss, archived, code1 = crawl(proxy_url, Path(tmp))
-                second, second_rss, again, code2 = crawl(proxy_url, Path(tmp))
+                first, first_rss, archived, code1 = crawl(proxy_url, Path(tmp), settings)
+                second, second_rss, again, code2 = crawl(proxy_url, Path(tmp), settings)
         finally:
             mirror.terminate()
             mirror.wait()

@@ -104,12 +104,13 @@ SPIDER_MIDDLEWARES = {
 }
 NEWSCRAWL_INCREMENTAL = True
 
-# === Item pipelines: validate -> clean -> dedup -> store -> append ===========================
+# === Item pipelines: validate -> clean -> dedup -> store -> infer times -> append ============
 ITEM_PIPELINES = {
     "newscrawl.pipelines.validate.ValidateArticlePipeline": 100,
     "newscrawl.pipelines.clean.CleanArticlePipeline": 200,
     "newscrawl.pipelines.dedup.DedupArticlePipeline": 300,
     "newscrawl.pipelines.store.StoreArticlePipeline": 500,
+    "newscrawl.pipelines.timeline.InferTimesPipeline": 550,
     "newscrawl.pipelines.jsonl.AppendJsonlPipeline": 600,
 }
 # A post yields one article: Scrapy's default of 100 parallel item workers per response only
@@ -138,6 +139,12 @@ NEWSCRAWL_COMMIT_SECONDS = 2.0
 # then stays flat. Measured (bench/history_bench.py, 20,000 sources): 16, 32 and 64 MiB store
 # at the same rate; the peak RSS grows from 2,000 sources by 1.09, 1.21 and 1.47 times.
 NEWSCRAWL_CACHE_MIB = 16
+
+# Infer times: an article with its page's time only (no share answer or repository source;
+# the page is 8 hours late for most posts) gets the page's time or 8 hours earlier, whichever
+# its id-ordered neighbours agree with (provenance `inferred`), at the run's end; its JSONL
+# line is written then.
+NEWSCRAWL_INFER_TIMES = True
 
 # Append: JSONL gets one line per article that is new or changed in the archive; optionally
 # one file per fetch day (articles-YYYY-MM-DD.jsonl) and gzip (.jsonl.gz).

@@ -24,7 +24,7 @@ from typing import Any
 
 import sqlite_utils
 
-from newscrawl.archive import captures, releases, runs, shares, sources
+from newscrawl.archive import captures, releases, runs, shares, sources, timeline
 from newscrawl.archive.captures import Capture
 from newscrawl.archive.guard import ArchiveError, primary_code, readable_problem, refuse, unreadable
 from newscrawl.archive.schema import (
@@ -185,6 +185,20 @@ class ArchiveReader:
         return sources.known(self.db.conn, sha)
 
     # --- runs ------------------------------------------------------------------------------
+    def time_pending(self, article_id: str) -> bool:
+        """Whether the article's time (and JSONL line) waits for the run's end."""
+        return timeline.is_pending(self.db.conn, article_id)
+
+    def time_pending_range(self) -> tuple[str, str] | None:
+        return timeline.pending_range(self.db.conn)
+
+    def time_pending_ids(self, after: str = "", limit: int = 500) -> list[str]:
+        return timeline.pending_ids(self.db.conn, after, limit)
+
+    def timeline_rows(self, low: str, high: str) -> Iterator[timeline.Row]:
+        """(id, published_at, site_published_at, provenance of published_at) by id, streamed."""
+        return timeline.rows(self.db.conn, low, high)
+
     def previous_good_run(self) -> dict[str, Any] | None:
         return runs.previous_good(self.db.conn)
 

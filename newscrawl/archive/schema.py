@@ -20,6 +20,8 @@ through sqlite-utils except what it cannot declare (the contentless FTS5 table).
 - jsonl_files: the size of each JSONL file (by name) as of the archive's last commit: the
   crawl's JSONL lines are written inside the archive's transactions, so what a file holds
   beyond it belongs to a group the archive never committed (pipelines/jsonl.py).
+- time_pending: articles whose publication time waits to be inferred from their neighbours
+  at the run's end (timeline.py), and their JSONL lines with it.
 - articles_fts: FTS5 trigram index of title + body_text (3+ character queries);
   articles_grams: FTS5 over each text's 1- and 2-character grams (the queries a trigram
   index cannot answer). Both written by the archive when it commits (fts.py).
@@ -41,7 +43,7 @@ from newscrawl.parsing.text import tidy_blocks
 
 VERSION = 7
 ARTICLES, REVISIONS, CLUSTERS, RUNS, CAPTURES = "articles", "revisions", "clusters", "runs", "captures"
-SHARE_ATTEMPTS, REPO_SOURCES, JSONL_FILES = "share_attempts", "repo_sources", "jsonl_files"
+SHARE_ATTEMPTS, REPO_SOURCES, JSONL_FILES, TIME_PENDING = "share_attempts", "repo_sources", "jsonl_files", "time_pending"
 ARTICLES_FTS, ARTICLES_GRAMS = "articles_fts", "articles_grams"
 # Beside the Article fields: `url_key` (the canonical URL, for duplicate lookups) and `seq`
 # (raised on every write of the row: what a delta export asks for).
@@ -213,9 +215,12 @@ def _v6(db: sqlite_utils.Database) -> None:
 
 
 def _v7(db: sqlite_utils.Database) -> None:
-    """JSONL lines are written inside the archive's transactions, with each file's size."""
+    """JSONL lines are written inside the archive's transactions, with each file's size.
+    Publication times without a true source wait for their neighbours (`time_pending`)."""
     if not db[JSONL_FILES].exists():
         db[JSONL_FILES].create({"name": str, "size": int, "updated_at": str}, pk="name")
+    if not db[TIME_PENDING].exists():
+        db[TIME_PENDING].create({"id": str}, pk="id")
 
 
 def _rewrite(db: sqlite_utils.Database, column: str, change: Callable[[str, dict[str, Any]], str | None]) -> None:

@@ -21,7 +21,7 @@ from typing import Any, Literal, ParamSpec, TypeVar
 import sqlite_utils
 from w3lib.url import canonicalize_url
 
-from newscrawl.archive import captures, runs, shares, sources
+from newscrawl.archive import captures, runs, shares, sources, timeline
 from newscrawl.archive.fts import TextIndex
 from newscrawl.archive.guard import StorageError, foreign_problem, refuse, storage_problem
 from newscrawl.archive.nearindex import DEDUP_KEYS, NearIndex
@@ -185,6 +185,23 @@ class Archive(ArchiveReader):
             callback()
         for failure in self.on_failure:
             failure(problem)
+
+    # --- inferred publication times (processing/timeline.py) -----------------------------------
+    @_writes
+    def mark_time_pending(self, ids: list[str]) -> None:
+        """Articles whose time (and JSONL line) waits for the run's end, in the open group."""
+        timeline.mark(self.db.conn, ids)
+
+    @_writes
+    def clear_time_pending(self, ids: list[str]) -> None:
+        timeline.clear(self.db.conn, ids)
+
+    @_writes
+    def set_inferred_times(self, updates: list[tuple[str, str, str]]) -> None:
+        """(id, published_at, its provenance) for articles whose time was inferred."""
+        timeline.set_times(self.db.conn, updates)
+        for article_id, _, _ in updates:
+            self._rows.pop(article_id, None)
 
     # --- the JSONL files written with the archive's commits ------------------------------------
     def jsonl_size(self, name: str) -> int | None:

@@ -177,7 +177,8 @@ class GeneratedSite:
             body = [_text(p) for p in a.paragraphs]  # the 文章来源 line is the source field
             record = {
                 "id": a.id, "url": render.SITE + a.path, "title": a.title,
-                "site_published_at": a.shown.isoformat(), "published_at": a.shown.isoformat(),
+                # Without a share answer too: the time is inferred from the post's neighbours.
+                "site_published_at": a.shown.isoformat(), "published_at": a.published.isoformat(),
                 "category": a.slug, "media": a.media, "tags": a.tags,
                 "digest": _text(a.digest) if a.digest else None, "source": a.source,
                 "share_url": a.share_url, "share_id": a.share_id, "body_text": "\n".join(body),

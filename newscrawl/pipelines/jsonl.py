@@ -18,6 +18,7 @@ Without an archive, lines are written at once. With NEWSCRAWL_JSONL_DAILY, lines
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,8 @@ class AppendJsonlPipeline:
         self.checked: set[Path] = set()
         self.written: list[tuple[Path, int, int]] = []  # (file, size before, lines) of the open group
         self.failed = False
+        # Whether an article's line waits (its time is inferred at the run's end, timeline.py).
+        self.waits: Callable[[str], bool] | None = None
         if archive is not None:
             archive.before_commit.append(self.write)
             archive.on_commit.append(self.committed)
@@ -68,13 +71,19 @@ class AppendJsonlPipeline:
         if self.failed or (self.archive is not None and self.archive.failed is not None):
             return item  # not stored either; the crawl is stopping
         record = item_fields(item)
-        path = partition_path(self.path, record.get("fetched_at"), self.daily, self.compress)
-        self.lines.setdefault(path, []).append(line(record))
+        if self.waits is not None and self.waits(record["id"]):
+            return item
+        self.add(record)
         # Written with its group's commit; now, in a commit of its own, when the article's
         # group was committed already (a timer commit may come between store and here).
         if self.archive is None or record.get("id") not in self.archive.pending_ids:
             self._commit()
         return item
+
+    def add(self, record: dict[str, Any]) -> None:
+        """The record's line, written with the next commit."""
+        path = partition_path(self.path, record.get("fetched_at"), self.daily, self.compress)
+        self.lines.setdefault(path, []).append(line(record))
 
     def _commit(self) -> None:
         if self.archive is not None:

@@ -99,7 +99,9 @@ def reconcile(incoming: dict[str, Any], stored: dict[str, Any] | None) -> dict[s
 
 
 # How far a publication time can be trusted, by where it came from.
-_TIME_RANK = {"share": 3, "repo": 2, "post": 1, "feed": 1}
+# An inferred time (processing/timeline.py) is the page's or 8 hours earlier, chosen by the
+# post's neighbours: better than the page's, not as good as a source's.
+_TIME_RANK = {"share": 4, "repo": 3, "inferred": 2, "post": 1, "feed": 1}
 
 
 def _best_time(record: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
