@@ -30,11 +30,25 @@ class FeedEntry:
     terms: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Listing:
+    """What a home or category page links: posts (in page order) and category pages."""
+
+    posts: list[str]
+    categories: list[str]
+
+
 def parse_listing(html: str, url: str) -> list[str]:
-    """Absolute URLs of the posts a home or category page lists, in page order.
+    """Absolute URLs of the posts a home or category page lists, in page order."""
+    return listing_links(html, url).posts
+
+
+def listing_links(html: str, url: str) -> Listing:
+    """The posts a home or category page lists, and the category pages it links (not itself).
 
     Home and category pages link posts by relative paths inside the layout's <section>; the
-    category page of a slug with spaces lists nothing (Jekyll split the category).
+    category page of a slug with spaces lists nothing (Jekyll split the category). Category
+    pages are linked anywhere on the page (a category page links itself, in the slug's case).
     """
     if not html or not html.strip():
         raise PageError("empty_page", url)
@@ -42,15 +56,24 @@ def parse_listing(html: str, url: str) -> list[str]:
         doc = lxml.html.document_fromstring(parsable(html), parser=HTML_PARSER)
     except (lxml.etree.ParserError, ValueError) as exc:
         raise PageError("not_html", f"{url}: {exc}") from exc
-    links: list[str] = []
+    links: dict[str, None] = {}  # ordered, and a membership test that does not grow with the page
     for href in doc.xpath("//section//li/a/@href"):
-        try:
-            target = urljoin(url, href.strip())
-        except ValueError:  # one malformed link must not cost the page's other links
-            continue
-        if classify_url(target) is PageKind.POST and target not in links:
-            links.append(target)
-    return links
+        target = _absolute(url, href)
+        if target and classify_url(target) is PageKind.POST:
+            links.setdefault(target)
+    categories: dict[str, None] = {}
+    for href in doc.xpath("//a/@href"):
+        target = _absolute(url, href)
+        if target and target != url and classify_url(target) is PageKind.CATEGORY:
+            categories.setdefault(target)
+    return Listing(list(links), list(categories))
+
+
+def _absolute(base: str, href: str) -> str | None:
+    try:
+        return urljoin(base, href.strip())
+    except ValueError:  # one malformed link must not cost the page's other links
+        return None
 
 
 def parse_feed(xml: bytes, url: str) -> list[FeedEntry]:

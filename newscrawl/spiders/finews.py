@@ -5,14 +5,16 @@ each post's share link (the source's full text and right time; see spiders/shari
 
 The site links few of its ~2,000 category pages, and posts whose category holds a space are
 missing from their own category page, so the spider requests /category/SLUG.html for every
-category it learns of (from each post's back-link, else its URL path) and reads the home page and feed too.
+category it learns of — from each post's back-link, the category pages a listing links, and
+the folders of post URLs (lowercased by Jekyll, so a guess: one that 404s is counted as
+`guessed_category_missing`, not as a failure) — and reads the home page and feed too.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
@@ -21,7 +23,7 @@ from twisted.python.failure import Failure
 
 from newscrawl.archive.runs import CRAWL, PARTIAL
 from newscrawl.parsing import PageError
-from newscrawl.parsing.listing import FeedEntry, parse_feed, parse_listing, post_from_feed_entry
+from newscrawl.parsing.listing import FeedEntry, Listing, listing_links, parse_feed, post_from_feed_entry
 from newscrawl.parsing.post import parse_post
 from newscrawl.parsing.urls import (
     MAX_CATEGORY_PAGES,
@@ -38,6 +40,7 @@ from newscrawl.spiders import KIND, fetched_at, read_url_args
 from newscrawl.spiders.sharing import ShareLinks
 
 T = TypeVar("T")
+GUESSED = "newscrawl_guessed"  # a category page guessed from a URL path
 
 
 class FinewsSpider(ShareLinks, scrapy.Spider):
@@ -49,7 +52,11 @@ class FinewsSpider(ShareLinks, scrapy.Spider):
         self.arguments = {k: v for k, v in {"start_url": start_url, "urls": urls, **kwargs}.items() if v is not None}
         self.start_urls = [start_url, *read_url_args(urls)]
         self._capped_logged = False
-        self.max_feed, self.max_listing = 200, 200_000
+        self.max_feed, self.max_listing, self.max_categories = 200, 200_000, 20_000
+        # Category pages asked this run (slugs): the site has ~2,000; each post and listing
+        # names a few, mostly the same ones.
+        self._categories: set[str] = set()
+        self._categories_logged = False
         # The feed's copies of the newest posts, and posts whose page failed, by URL path:
         # a post whose page fails is archived from the feed when the feed has it.
         self._feed_entries: dict[str, FeedEntry] = {}
@@ -67,6 +74,7 @@ class FinewsSpider(ShareLinks, scrapy.Spider):
         spider.configure_share(crawler.settings)
         spider.max_feed = crawler.settings.getint("NEWSCRAWL_MAX_FEED_ENTRIES", 200)
         spider.max_listing = crawler.settings.getint("NEWSCRAWL_MAX_LISTING_LINKS", 200_000)
+        spider.max_categories = crawler.settings.getint("NEWSCRAWL_MAX_CATEGORIES", 20_000)
         spider.allowed_domains = [*SITE_HOSTS, *(spider.share_hosts if spider.follow_share else ())]
         return spider
 
@@ -109,9 +117,18 @@ class FinewsSpider(ShareLinks, scrapy.Spider):
         return scrapy.Request(url, callback=callback, errback=errback, meta={KIND: kind.value})
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
-        """The home page or a category page: links to posts only (parse_listing keeps those)."""
-        links = self._parsed(response, lambda r: parse_listing(r.text, r.url))
-        yield from self._follow_posts(self._capped(links or [], self.max_listing, "listing", response.url), PageKind.POST)
+        """The home page or a category page: its posts, the category pages it links, and the
+        category pages its posts' URL folders name (a few per post)."""
+        listing = self._parsed(response, lambda r: listing_links(r.text, r.url)) or Listing([], [])
+        posts = self._capped(listing.posts, self.max_listing, "listing", response.url)
+        yield from self._follow_posts(posts, PageKind.POST)
+        for url in self._capped(listing.categories, self.max_listing, "listing", response.url):
+            if (request := self._category_request(url.rsplit("/", 1)[-1].removesuffix(".html"), url)) is not None:
+                yield request
+        for post in posts:
+            for word in (category_from_post_url(post) or "").split()[:MAX_CATEGORY_PAGES]:
+                if (request := self._category_request(word, post, guessed=True)) is not None:
+                    yield request
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
         entries = self._parsed(response, lambda r: parse_feed(r.body, r.url), needs_text=False) or []
@@ -170,13 +187,19 @@ class FinewsSpider(ShareLinks, scrapy.Spider):
                                         len(fields["category"].split()), MAX_CATEGORY_PAGES, url)
                 pages = pages[:MAX_CATEGORY_PAGES]
             for slug in pages:
-                yield self._category_request(slug, url)
+                # The back-link's own slug has its page; a word of it, or a URL folder, may not.
+                if (request := self._category_request(slug, url, guessed=slug != fields["category"])) is not None:
+                    yield request
 
     def on_error(self, failure: Failure) -> None:
         kind = type(failure.value).__name__
         response = getattr(failure.value, "response", None)
         if response is not None:
             kind = f"http_{response.status}"
+            if response.status == 404 and failure.request.meta.get(GUESSED):
+                self._count("guessed_category_missing")
+                self.logger.debug("No category page where a URL path pointed: %s", failure.request.url)
+                return
         self._count(f"fetch_error/{kind}")
         self.logger.warning("Fetch failed (%s): %s", kind, failure.request.url)
 
@@ -202,9 +225,22 @@ class FinewsSpider(ShareLinks, scrapy.Spider):
             if request is not None:
                 yield request
 
-    def _category_request(self, slug: str, base_url: str) -> scrapy.Request:
+    def _category_request(self, slug: str, base_url: str, guessed: bool = False) -> scrapy.Request | None:
+        """The category page's request, unless it was asked this run (or too many were)."""
+        slug = unquote(slug)
+        if slug in self._categories:
+            return None
+        if len(self._categories) >= self.max_categories:
+            self._count("categories_capped")
+            if not self._categories_logged:  # said once
+                self._categories_logged = True
+                self.logger.warning("%d category pages asked: no more this run (NEWSCRAWL_MAX_CATEGORIES)",
+                                    self.max_categories)
+            return None
+        self._categories.add(slug)
         request = self.request_for(category_page_url(slug, base_url), PageKind.CATEGORY)
-        assert request is not None
+        if request is not None and guessed:
+            request.meta[GUESSED] = True
         return request
 
     def _count(self, event: str) -> None:
