@@ -32,6 +32,10 @@ RETRY_TIMES = 5
 # slot waits, not the crawl: requests of the hosts with the fewest requests in the downloader
 # are handed out first, so a paused share host never fills the downloader.
 SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
+# The queue is on disk (a temporary directory, without JOBDIR): a busy category page lists
+# tens of thousands of posts, and memory must not grow with the site (crawling/queue.py).
+SCHEDULER = "newscrawl.crawling.queue.DiskQueueScheduler"
+NEWSCRAWL_DISK_QUEUE = True
 NEWSCRAWL_RETRY_BACKOFF = 1.0
 NEWSCRAWL_RETRY_MAX_WAIT = 120.0
 # A request that timed out is asked again this many times, not RETRY_TIMES: a page still

@@ -49,24 +49,56 @@ def listing_links(html: str, url: str) -> Listing:
     Home and category pages link posts by relative paths inside the layout's <section>; the
     category page of a slug with spaces lists nothing (Jekyll split the category). Category
     pages are linked anywhere on the page (a category page links itself, in the slug's case).
+    Read as a stream of tags, without a tree: the busiest category page lists tens of
+    thousands of posts, and a tree of it would cost ~100 MB.
     """
     if not html or not html.strip():
         raise PageError("empty_page", url)
+    links = _Links(url)
+    parser = lxml.etree.HTMLParser(target=links, huge_tree=True, recover=True)
     try:
-        doc = lxml.html.document_fromstring(parsable(html), parser=HTML_PARSER)
-    except (lxml.etree.ParserError, ValueError) as exc:
-        raise PageError("not_html", f"{url}: {exc}") from exc
-    links: dict[str, None] = {}  # ordered, and a membership test that does not grow with the page
-    for href in doc.xpath("//section//li/a/@href"):
-        target = _absolute(url, href)
-        if target and classify_url(target) is PageKind.POST:
-            links.setdefault(target)
-    categories: dict[str, None] = {}
-    for href in doc.xpath("//a/@href"):
-        target = _absolute(url, href)
-        if target and target != url and classify_url(target) is PageKind.CATEGORY:
-            categories.setdefault(target)
-    return Listing(list(links), list(categories))
+        lxml.etree.fromstring(parsable(html), parser)
+    except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError) as exc:
+        if not links.seen_element:
+            raise PageError("not_html", f"{url}: {exc}") from exc
+    if not links.seen_element:
+        raise PageError("not_html", url)
+    return Listing(list(links.posts), list(links.categories))
+
+
+class _Links:
+    """An lxml parser target: the <a href>s of a page, and whether each is in a <section> <li>."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.depth = {"section": 0, "li": 0}
+        self.posts: dict[str, None] = {}  # ordered, and a membership test that does not grow with the page
+        self.categories: dict[str, None] = {}
+        self.seen_element = False
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        self.seen_element = True
+        if tag in self.depth:
+            self.depth[tag] += 1
+        elif tag == "a" and (href := attrib.get("href")) is not None:
+            target = _absolute(self.url, href)
+            if not target:
+                return
+            kind = classify_url(target)
+            if kind is PageKind.POST and self.depth["section"] and self.depth["li"]:
+                self.posts.setdefault(target)
+            elif kind is PageKind.CATEGORY and target != self.url:
+                self.categories.setdefault(target)
+
+    def end(self, tag: str) -> None:
+        if tag in self.depth and self.depth[tag]:
+            self.depth[tag] -= 1
+
+    def data(self, data: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 def _absolute(base: str, href: str) -> str | None:
