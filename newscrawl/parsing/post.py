@@ -213,7 +213,9 @@ def _canonical_url(doc: Any, url: str) -> str:
     # javascript: one) would make the article's url a link off the site.
     for href in doc.xpath("//link[@rel='canonical']/@href"):
         href = href.strip()
-        if href and urlsplit(href).scheme in ("http", "https") and is_site_url(href):
+        # … and only when it names this post: another post's URL would take that post's place.
+        if (href and urlsplit(href).scheme in ("http", "https") and is_site_url(href)
+                and article_id_from_url(href) == article_id_from_url(url)):
             return href
     path = urlsplit(url).path
     return urljoin(f"https://{SITE_HOST}/", path)

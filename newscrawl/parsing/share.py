@@ -89,6 +89,8 @@ def parse_share(body: bytes, url: str, encoding: str | None = None) -> dict[str,
         data = json.loads(stripped)
     except ValueError as exc:
         raise ShareError("invalid_json", f"{url}: {exc}") from exc
+    except RecursionError:  # arrays nested 100,000 deep: no answer is
+        raise ShareError("invalid_json", f"{url}: nested too deep") from None
     if isinstance(data, dict) and isinstance(data.get("data"), dict):
         data = data["data"]
     if not isinstance(data, dict) or not (data.get("title") or data.get("text") or data.get("content")):

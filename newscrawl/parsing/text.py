@@ -24,7 +24,24 @@ def normalize_space(text: str) -> str:
 def parsable(text: str) -> str:
     """`text` without the control characters and lone surrogates that lxml rejects, and with
     elements nested deeper than MAX_DEPTH unwrapped (see flatten_deep)."""
-    return flatten_deep(unwrap_swallowing(_UNPARSABLE.sub("", text)))
+    return flatten_deep(unwrap_swallowing(_unclosed_comment(_UNPARSABLE.sub("", text))))
+
+
+def _unclosed_comment(text: str) -> str:
+    """Without the `<!--` that nothing closes: parsers make the rest of the page a comment.
+    One pass: each opening is closed by the first `-->` after it, or goes."""
+    if "<!--" not in text:
+        return text
+    pieces, at = [], 0
+    while (start := text.find("<!--", at)) >= 0:
+        end = text.find("-->", start + 4)
+        if end < 0:  # nothing after closes any: every opening left goes
+            pieces.append(text[at:].replace("<!--", ""))
+            return "".join(pieces)
+        pieces.append(text[at:end + 3])
+        at = end + 3
+    pieces.append(text[at:])
+    return "".join(pieces)
 
 
 # Elements whose content HTML parsers take out of the text flow, or read as raw text: an
