@@ -51,6 +51,7 @@ from newscrawl.spiders.checkout import CheckoutReader, local_sources
 from newscrawl.spiders.sharing import ShareLinks
 
 SOURCE, LISTING = "source", "listing"
+_SOURCE_KEY = "_newscrawl_source"  # (blob id, path) of the source an article dict came from
 MAX_OPEN = 512  # articles on their way before a local backfill waits to read more
 BLOB, SOURCE_PATH = "newscrawl_blob", "newscrawl_source_path"
 # Sent for every source read: (sha, path, article_id, reason) — reason "ok" when it gave an
@@ -77,7 +78,6 @@ class HistorySpider(ShareLinks, scrapy.Spider):
         # what start() yields).
         self.open_articles = 0
         self._room: asyncio.Event | None = None
-        self._source_of: dict[int, tuple[str, str]] = {}  # id(article dict) -> (blob id, path)
 
     @classmethod
     def check_arguments(cls, arguments: dict[str, str]) -> None:
@@ -249,9 +249,9 @@ class HistorySpider(ShareLinks, scrapy.Spider):
             return
         self.open_articles += 1
         provenance = {f: "repo" for f in ("title", "published_at", "media", "body_html", "body_text")}
-        article = {**fields, "fetched_at": fetched, "provenance": provenance}
-        # The same dict comes back with its share answer: its item then names this source.
-        self._source_of[id(article)] = (sha, path)
+        # The source rides with the article (through the share request, which the disk queue
+        # pickles): its item then names this source.
+        article = {**fields, "fetched_at": fetched, "provenance": provenance, _SOURCE_KEY: (sha, path)}
         request = self.share_request(article, fields["share_url"]) if self.follow_share and fields["share_url"] else None
         if request is not None:
             yield request
@@ -259,7 +259,7 @@ class HistorySpider(ShareLinks, scrapy.Spider):
             yield from self.finish_article(article, None)
 
     def finish_article(self, article: dict[str, Any], share: dict[str, Any] | None) -> Iterator[Article]:
-        sha, path = self._source_of.pop(id(article))
+        sha, path = article.pop(_SOURCE_KEY)
         for item in super().finish_article(article, share):
             self._announce(sha, path, article["id"], "ok", item)
             yield item
