@@ -8,10 +8,12 @@ columns) and an archive of a newer newscrawl. Either leaves the file as it found
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 from newscrawl.archive.schema import ARTICLES, CAPTURES, CLUSTERS, REVISIONS, RUNS, VERSION
 
@@ -51,6 +53,41 @@ def storage_problem(exc: BaseException, path: object) -> str | None:
     if isinstance(exc, sqlite3.Error) and (code := primary_code(exc)) in _SQLITE_WORDS:
         return f"cannot write the archive at {path}: {_SQLITE_WORDS[code]} ({exc})"
     return None
+
+
+class Storage(Protocol):
+    """What `writes` guards: the archive's writer."""
+
+    failed: str | None
+    path: Any
+
+    def _fail(self, problem: str) -> None: ...
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def writes(method: Callable[P, R]) -> Callable[P, R]:
+    """A write of the archive's: a failure for want of storage (a full disk, a read-only file)
+    rolls back what was not committed, marks the archive failed (every later write raises
+    StorageError at once, without trying), tells `on_failure`, and raises StorageError."""
+
+    @functools.wraps(method)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+        archive: Storage = args[0]  # type: ignore[assignment]
+        if archive.failed is not None:
+            raise StorageError(archive.failed)
+        try:
+            return method(*args, **kwargs)
+        except (sqlite3.Error, OSError) as exc:
+            problem = storage_problem(exc, archive.path)
+            if problem is None:
+                raise
+            archive._fail(problem)
+            raise StorageError(problem) from None
+
+    return guarded
 
 
 # Readers need what version 4 has (both full-text indexes in today's format, `seq`, the

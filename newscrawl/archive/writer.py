@@ -7,32 +7,28 @@ see whole groups only (WAL).
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import json
 import re
 import sqlite3
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal, ParamSpec, TypeVar
+from typing import Any, Literal
 
 import sqlite_utils
 from w3lib.url import canonicalize_url
 
-from newscrawl.archive import captures, runs, shares, sources, timeline
 from newscrawl.archive.fts import TextIndex
-from newscrawl.archive.guard import StorageError, foreign_problem, refuse, storage_problem
+from newscrawl.archive.guard import StorageError, foreign_problem, refuse, storage_problem, writes
 from newscrawl.archive.nearindex import DEDUP_KEYS, NearIndex
 from newscrawl.archive.reader import _EMPTY_JSON, ArchiveReader
+from newscrawl.archive.records import ArchiveRecords
 from newscrawl.archive.schema import ARTICLE_COLUMNS as _COLUMNS
 from newscrawl.archive.schema import (
     ARTICLES,
     ARTICLES_FTS,
     ARTICLES_GRAMS,
     CLUSTERS,
-    JSONL_FILES,
     REVISIONS,
     VERSION,
     migrate,
@@ -40,36 +36,11 @@ from newscrawl.archive.schema import (
 from newscrawl.items import CONTENT_FIELDS, JSON_FIELDS
 
 UpsertResult = Literal["new", "changed", "unchanged"]
-P = ParamSpec("P")
-R = TypeVar("R")
 
 
 # A plain URL (lower-case host, a path of safe characters, no query, no escapes) is its own
 # canonical form; w3lib's parsing would cost more than every other lookup (tested equal).
 _PLAIN_URL = re.compile(r"https?://[a-z0-9.-]+/(?!(?:.*/)?\.\.?(?:/|$))[A-Za-z0-9/_.,~-]*")
-
-
-def _writes(method: Callable[P, R]) -> Callable[P, R]:
-    """A write of the archive's: a failure for want of storage (a full disk, a read-only file)
-    rolls back what was not committed, marks the archive failed (every later write raises
-    StorageError at once, without trying), tells `on_failure`, and raises StorageError."""
-
-    @functools.wraps(method)
-    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
-        archive = args[0]
-        assert isinstance(archive, Archive)
-        if archive.failed is not None:
-            raise StorageError(archive.failed)
-        try:
-            return method(*args, **kwargs)
-        except (sqlite3.Error, OSError) as exc:
-            problem = storage_problem(exc, archive.path)
-            if problem is None:
-                raise
-            archive._fail(problem)
-            raise StorageError(problem) from None
-
-    return guarded
 
 
 @lru_cache(maxsize=4096)
@@ -80,7 +51,7 @@ def url_key(url: str | None) -> str | None:
     return url if _PLAIN_URL.fullmatch(url) else canonicalize_url(url)
 
 
-class Archive(ArchiveReader):
+class Archive(ArchiveRecords, ArchiveReader):
     """An open archive database, for writing. `path` may be ":memory:" for tests.
 
     Writes are grouped: a group of `commit_every` articles is committed when the next article
@@ -136,7 +107,7 @@ class Archive(ArchiveReader):
         """The archive at `path`, opened read-only (reader.py): for everything that only reads."""
         return ArchiveReader.open(path)
 
-    @_writes
+    @writes
     def commit(self) -> None:
         """Commit the articles saved so far (with what `before_commit` writes), then run the
         on_commit callbacks."""
@@ -186,36 +157,6 @@ class Archive(ArchiveReader):
         for failure in self.on_failure:
             failure(problem)
 
-    # --- inferred publication times (processing/timeline.py) -----------------------------------
-    @_writes
-    def mark_time_pending(self, ids: list[str]) -> None:
-        """Articles whose time (and JSONL line) waits for the run's end, in the open group."""
-        timeline.mark(self.db.conn, ids)
-
-    @_writes
-    def clear_time_pending(self, ids: list[str]) -> None:
-        timeline.clear(self.db.conn, ids)
-
-    @_writes
-    def set_inferred_times(self, updates: list[tuple[str, str, str]]) -> None:
-        """(id, published_at, its provenance) for articles whose time was inferred."""
-        timeline.set_times(self.db.conn, updates)
-        for article_id, _, _ in updates:
-            self._rows.pop(article_id, None)
-
-    # --- the JSONL files written with the archive's commits ------------------------------------
-    def jsonl_size(self, name: str) -> int | None:
-        """The size of JSONL file `name` as of the last commit that wrote to it (None: never)."""
-        found = self.db.conn.execute(f"select size from {JSONL_FILES} where name = ?", [name]).fetchone()
-        return int(found[0]) if found else None
-
-    def record_jsonl_size(self, name: str, size: int) -> None:
-        """Inside the transaction that commits the articles whose lines made it this size."""
-        self.db.conn.execute(
-            f"insert into {JSONL_FILES} (name, size, updated_at) values (?, ?, ?) "
-            "on conflict(name) do update set size = excluded.size, updated_at = excluded.updated_at",
-            [name, size, datetime.now(UTC).isoformat(timespec="seconds")])
-
     @property
     def in_transaction(self) -> bool:
         """Whether writes wait for a commit (articles, captures or the run's row)."""
@@ -251,7 +192,7 @@ class Archive(ArchiveReader):
         """Write an article unless the archive already holds the same content."""
         return self.save(record, self.get(record["id"]))
 
-    @_writes
+    @writes
     def save(self, record: dict[str, Any], stored: dict[str, Any] | None) -> UpsertResult:
         """Write `record` given the `stored` row (from get()), in one transaction.
 
@@ -341,39 +282,6 @@ class Archive(ArchiveReader):
         cluster_id = stored.get("cluster_id") or stored["id"]
         self.db.conn.execute(f"update {CLUSTERS} set size = size - 1 where cluster_id = ?", [cluster_id])
         self.db.conn.execute(f"delete from {CLUSTERS} where cluster_id = ? and size <= 0", [cluster_id])
-
-    # --- captures and runs -----------------------------------------------------------------
-    @_writes
-    def store_capture(self, url: str, kind: str, fetched_at: str, status: int, body: bytes,
-                      content_type: str | None, etag: str | None, last_modified: str | None) -> tuple[str, bool]:
-        """Keep a response: ("new" | "seen", whether the URL was never captured before)."""
-        sha1 = hashlib.sha1(body).hexdigest()
-        return captures.store(self.db.conn, url, kind, fetched_at, status, sha1, body, content_type, etag,
-                              last_modified)
-
-    @_writes
-    def start_run(self, spider: str, kind: str, started_at: str, arguments: dict[str, Any]) -> int:
-        """A row in `runs` for a run that starts (outcome "running"; kind "crawl" or "replay")."""
-        return runs.start(self.db.conn, spider, kind, started_at, arguments)
-
-    @_writes
-    def finish_run(self, run_id: int, finished_at: str, stats: dict[str, Any], outcome: str) -> None:
-        runs.finish(self.db.conn, run_id, finished_at, stats, outcome)
-
-    @_writes
-    def record_source(self, sha: str, path: str, article_id: str | None, outcome: str, at: str) -> None:
-        """A post source read from the repository, and what it gave."""
-        sources.record(self.db.conn, sha, path, article_id, outcome, at)
-
-    @_writes
-    def record_share_attempt(self, article_id: str, attempts: int, reason: str, at: str, gave_up: bool) -> None:
-        """A failed share answer: the attempts so far, why and when the last, whether to stop."""
-        shares.record(self.db.conn, article_id, attempts, reason, at, gave_up)
-
-    @_writes
-    def forget_share_attempts(self, ids: list[str] | None) -> None:
-        """A good answer, or a refresh: the count starts again (None: for every article)."""
-        shares.forget(self.db.conn, ids)
 
 
 def unchanged(record: dict[str, Any], stored: dict[str, Any]) -> bool:

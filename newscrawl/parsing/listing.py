@@ -13,7 +13,7 @@ import lxml.html
 
 from newscrawl.parsing import PageError
 from newscrawl.parsing.post import parse_post
-from newscrawl.parsing.text import HTML_PARSER, parsable
+from newscrawl.parsing.text import parsable
 from newscrawl.parsing.urls import PageKind, classify_url
 
 _ATOM = "{http://www.w3.org/2005/Atom}"

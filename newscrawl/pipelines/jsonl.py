@@ -26,7 +26,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
-from newscrawl.archive import Archive, StorageError, storage_problem
+from newscrawl.archive import Archive, storage_problem
 from newscrawl.crawling import archive_for, storage_failed, storage_kept
 from newscrawl.export.jsonl import append, cut_to, line, partition_path, repair, size_of
 from newscrawl.items import item_fields
