@@ -89,6 +89,8 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--large", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=5_000)
+    parser.add_argument("--cache-mib", type=int, default=settings.NEWSCRAWL_CACHE_MIB,
+                        help="the archive's page cache (NEWSCRAWL_CACHE_MIB), to compare one with another")
     args = parser.parse_args()
 
     print(f"generating {args.large + 2 * args.batch} articles …", flush=True)
@@ -98,7 +100,8 @@ def main() -> None:
     gc.collect()
     gc.freeze()
     with tempfile.TemporaryDirectory() as work:
-        archive, stats = Archive(Path(work) / "bench.db", commit_every=settings.NEWSCRAWL_COMMIT_EVERY), Stats()
+        archive, stats = Archive(Path(work) / "bench.db", commit_every=settings.NEWSCRAWL_COMMIT_EVERY,
+                                 cache_mib=args.cache_mib), Stats()
         pipelines = [CleanArticlePipeline(), DedupArticlePipeline(archive, stats), StoreArticlePipeline(archive, stats)]
         fill_small = run(pipelines, all_items[: args.small], archive)
         small = run(pipelines, all_items[args.small : args.small + args.batch], archive)
@@ -120,7 +123,8 @@ def main() -> None:
         archive.close()
         # The bare storage path on the same (already cleaned) texts: rows, both full-text
         # indexes and the archive's keys, without cleaning or dedup decisions.
-        bare_archive = Archive(Path(work) / "bare.db", commit_every=settings.NEWSCRAWL_COMMIT_EVERY)
+        bare_archive = Archive(Path(work) / "bare.db", commit_every=settings.NEWSCRAWL_COMMIT_EVERY,
+                               cache_mib=args.cache_mib)
         store(bare_archive, all_items[: args.small])
         bare = store(bare_archive, all_items[args.small : args.small + args.batch])
         bare_archive.close()

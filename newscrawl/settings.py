@@ -108,13 +108,14 @@ SPIDER_MIDDLEWARES = {
 }
 NEWSCRAWL_INCREMENTAL = True
 
-# === Item pipelines: validate -> clean -> dedup -> store -> infer times -> append ============
+# === Item pipelines: validate -> clean -> dedup -> (times to infer) -> store -> append ==========
 ITEM_PIPELINES = {
     "newscrawl.pipelines.validate.ValidateArticlePipeline": 100,
     "newscrawl.pipelines.clean.CleanArticlePipeline": 200,
     "newscrawl.pipelines.dedup.DedupArticlePipeline": 300,
+    # Before the store: an article is marked pending in the transaction that stores it.
+    "newscrawl.pipelines.timeline.InferTimesPipeline": 450,
     "newscrawl.pipelines.store.StoreArticlePipeline": 500,
-    "newscrawl.pipelines.timeline.InferTimesPipeline": 550,
     "newscrawl.pipelines.jsonl.AppendJsonlPipeline": 600,
 }
 # A post yields one article: Scrapy's default of 100 parallel item workers per response only
@@ -140,9 +141,10 @@ NEWSCRAWL_DB = "data/newscrawl.db"
 NEWSCRAWL_COMMIT_EVERY = 1000
 NEWSCRAWL_COMMIT_SECONDS = 2.0
 # SQLite's page cache for the archive: the crawl grows by this much as the archive fills, and
-# then stays flat. Measured (bench/history_bench.py, 20,000 sources): 16, 32 and 64 MiB store
-# at the same rate; the peak RSS grows from 2,000 sources by 1.09, 1.21 and 1.47 times.
-NEWSCRAWL_CACHE_MIB = 16
+# then stays flat. Measured (bench/pipeline_bench.py --cache-mib, 100,000 archived): 4 and 16 MiB
+# store at the same rate (1,236 and 1,161 articles/s), and a no-op rerun, which reads every
+# listed post's row, peaks 14 MiB lower with 4 than with 16 (bench/memory_bench.py, 20,000).
+NEWSCRAWL_CACHE_MIB = 4
 
 # Infer times: an article with its page's time only (no share answer or repository source;
 # the page is 8 hours late for most posts) gets the page's time or 8 hours earlier, whichever

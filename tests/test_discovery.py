@@ -46,7 +46,9 @@ class HiddenCategory:
             return MirrorResponse.html(self.posts[path].decode("utf-8"))
         answer = self.site.site_page(path)
         if path in ("/", "/index.html"):
-            nav = '<nav><a href="/category/yincang.html">隐藏新闻</a></nav></body>'
+            # The same page behind a query and a fragment: asked once, as its own URL.
+            links = "".join(f'<a href="/category/yincang.html{tail}">隐藏新闻</a>' for tail in ("", "?p=2", "?p=3", "#top"))
+            nav = f'<nav>{links}</nav></body>'
             return MirrorResponse.html(answer.body.decode("utf-8").replace("</body>", nav, 1))
         return answer
 
@@ -68,6 +70,7 @@ def test_a_category_linked_only_from_a_listing_is_crawled(serve, tmp_path: Path)
     # Each category page once, however many posts and listings name it.
     targets = [r.target for r in proxy.requests if "/category/" in r.target]
     assert len(targets) == len(set(targets))
+    assert [t for t in targets if "yincang" in t] == ["/category/yincang.html"]
 
 
 def test_category_pages_a_url_folder_guesses_wrong_are_not_failures(serve, tmp_path: Path) -> None:

@@ -211,3 +211,123 @@ def test_an_archive_that_fails_a_write_refuses_every_later_one(tmp_path: Path) -
             archive.start_run("finews", "crawl", "2022-05-25T00:00:00+00:00", {})
         archive.close()  # commits nothing, raises nothing
         assert len(told) == 1
+
+
+def test_a_full_temporary_disk_under_the_request_queue_stops_the_crawl(
+        serve, small_site: GeneratedSite, whole: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The disk queue writes through a buffer: when it fails, requests are lost already. The
+    crawl stops as on any full disk (exit 4, one line), and a rerun completes it."""
+    work = tmp_path / "work"
+    with filesystem(tmp_path / "tmp", 16 << 10) as small_tmp:
+        monkeypatch.setenv("TMPDIR", str(small_tmp))
+        result = crawl_through_mirror(serve(small_site).url, work, settings=SETTINGS)
+        monkeypatch.delenv("TMPDIR")
+        _stopped_once(result, "the disk is full")
+        assert result.stats["newscrawl/queue/disk_failed"] == 1
+        assert {r["id"] for r in _lines(work / "articles.jsonl")} == _ids(work / "newscrawl.db")
+        assert not list(small_tmp.iterdir()), "the queue's directory is left behind"
+    _rerun_equals_whole(serve, small_site, work, whole)
+
+
+def _record(n: int, body: str = "正文。") -> dict:
+    return {"id": f"2022052500{n:08d}", "url": f"https://finews.withounder.com/x/{n}.html", "title": f"标题{n}",
+            "body_text": f"{n}{body}", "site_published_at": "2022-05-25T08:00:00+00:00", "published_at":
+            "2022-05-25T08:00:00+00:00", "provenance": {"published_at": "post"}}
+
+
+def test_lines_of_a_killed_first_group_are_cut_by_the_next_run(tmp_path: Path) -> None:
+    """A new file, killed between its first append and its first commit: the size recorded
+    when the run opened tells the next run what to cut."""
+    from scrapy.statscollectors import MemoryStatsCollector
+    from scrapy.utils.test import get_crawler
+
+    stats = MemoryStatsCollector(get_crawler())
+    path = tmp_path / "a.jsonl"
+    archive = Archive(tmp_path / "a.db", commit_every=10)
+    jsonl = AppendJsonlPipeline(str(path), stats, archive)
+    jsonl.open_spider()
+    archive.save(_record(1), None)
+    jsonl.process_item(_record(1))
+    jsonl.write()  # the group's lines, inside its transaction …
+    archive.db.conn.close()  # … which the kill never committed
+    assert len(_lines(path)) == 1
+    archive = Archive(tmp_path / "a.db", commit_every=10)
+    jsonl = AppendJsonlPipeline(str(path), stats, archive)
+    jsonl.open_spider()
+    archive.save(_record(1), None)
+    jsonl.process_item(_record(1))
+    archive.close()
+    assert [r["id"] for r in _lines(path)] == [_record(1)["id"]]
+    assert stats.get_value("newscrawl/jsonl/uncommitted_cut") == 1
+
+
+def test_a_directory_where_the_jsonl_should_be_stops_the_crawl(tmp_path: Path) -> None:
+    """Not a full disk, still a write that cannot be done: one reason, the group rolled back."""
+    from scrapy.statscollectors import MemoryStatsCollector
+    from scrapy.utils.test import get_crawler
+
+    path = tmp_path / "a.jsonl"
+    archive = Archive(tmp_path / "a.db", commit_every=10)
+    told: list[str] = []
+    archive.on_failure.append(told.append)
+    jsonl = AppendJsonlPipeline(str(path), MemoryStatsCollector(get_crawler()), archive)
+    jsonl.open_spider()
+    path.unlink(missing_ok=True)
+    path.mkdir()  # what a mistaken `mkdir` or a restore did while the crawl ran
+    archive.save(_record(1), None)
+    jsonl.process_item(_record(1))
+    with pytest.raises(StorageError, match="Is a directory"):
+        archive.commit()
+    assert len(told) == 1 and str(path) in told[0]
+    archive.close()
+    assert _ids(tmp_path / "a.db") == set()
+
+
+def test_a_jsonl_path_that_is_a_directory_is_one_line_before_the_crawl(serve, small_site: GeneratedSite,
+                                                                       tmp_path: Path) -> None:
+    (tmp_path / "dir.jsonl").mkdir()
+    result = crawl_through_mirror(serve(small_site).url, tmp_path / "out",
+                                  settings={**SETTINGS, "NEWSCRAWL_JSONL": str(tmp_path / "dir.jsonl")})
+    assert result.returncode == 1 and "Traceback" not in result.log
+    assert result.log.strip().splitlines()[-1] == f"crawl failed: cannot write {tmp_path / 'dir.jsonl'}: it is a directory"
+
+
+def test_a_full_disk_at_the_last_commit_is_said_once_and_raises_nothing(tmp_path: Path) -> None:
+    """The run's last group is committed when the archive closes: a full disk then is the
+    same one line, and undoing writes that fail themselves does not hide it."""
+    with filesystem(tmp_path / "small", 1 << 20) as small:
+        archive = Archive(small / "a.db", commit_every=1000)
+        told: list[str] = []
+        archive.on_failure.append(told.append)
+
+        def undo_fails() -> None:
+            raise OSError(5, "Input/output error")
+
+        archive.on_rollback.append(undo_fails)
+        for n in range(20):
+            archive.save(_record(n, "财经新闻正文。" * 2000), None)
+        archive.close()
+        assert len(told) == 1 and "the disk is full" in told[0]
+
+
+def test_an_article_s_pending_time_is_committed_with_it(tmp_path: Path) -> None:
+    """Also when every article is committed at once: a kill after the commit must not leave
+    an article archived whose time (and JSONL line) no run will ever infer."""
+    from scrapy.statscollectors import MemoryStatsCollector
+    from scrapy.utils.test import get_crawler
+
+    from newscrawl.pipelines.store import StoreArticlePipeline
+    from newscrawl.pipelines.timeline import InferTimesPipeline
+    from newscrawl.settings import ITEM_PIPELINES
+
+    order = sorted(ITEM_PIPELINES, key=ITEM_PIPELINES.get)
+    assert order.index("newscrawl.pipelines.timeline.InferTimesPipeline") < order.index(
+        "newscrawl.pipelines.store.StoreArticlePipeline")
+    stats = MemoryStatsCollector(get_crawler())
+    archive = Archive(tmp_path / "a.db", commit_every=1)
+    for pipeline in (InferTimesPipeline(archive, stats), StoreArticlePipeline(archive, stats)):
+        pipeline.process_item(_record(7))
+    with closing(sqlite3.connect(tmp_path / "a.db")) as other:  # what a kill now leaves
+        assert other.execute("select count(*) from time_pending").fetchone()[0] == 1
+        assert other.execute("select count(*) from articles").fetchone()[0] == 1
+    archive.close()

@@ -8,9 +8,9 @@
   (Datasette's canned queries).
 """
 
-from newscrawl.archive.guard import ArchiveError, StorageError, storage_problem
+from newscrawl.archive.guard import ArchiveError, StorageError, storage_problem, write_problem
 from newscrawl.archive.reader import ArchiveReader, integrity_problems, is_archive
 from newscrawl.archive.writer import Archive, UpsertResult, unchanged, url_key
 
 __all__ = ["Archive", "ArchiveError", "ArchiveReader", "StorageError", "UpsertResult", "integrity_problems", "is_archive",
-           "storage_problem", "unchanged", "url_key"]
+           "storage_problem", "unchanged", "url_key", "write_problem"]

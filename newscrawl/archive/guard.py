@@ -55,6 +55,16 @@ def storage_problem(exc: BaseException, path: object) -> str | None:
     return None
 
 
+def write_problem(exc: BaseException, path: object) -> str | None:
+    """storage_problem(), and for any other OSError of a write (a directory where the file
+    should be, a path through a file) its one-line reason too: a write that cannot be done
+    stops the crawl the same way. None for an error that is no write's (a bug: raised)."""
+    problem = storage_problem(exc, path)
+    if problem is None and isinstance(exc, OSError):
+        problem = f"cannot write {exc.filename or path}: {exc.strerror or exc}"
+    return problem
+
+
 class Storage(Protocol):
     """What `writes` guards: the archive's writer."""
 
@@ -81,7 +91,7 @@ def writes(method: Callable[P, R]) -> Callable[P, R]:
         try:
             return method(*args, **kwargs)
         except (sqlite3.Error, OSError) as exc:
-            problem = storage_problem(exc, archive.path)
+            problem = write_problem(exc, archive.path)
             if problem is None:
                 raise
             archive._fail(problem)

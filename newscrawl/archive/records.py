@@ -81,6 +81,7 @@ class ArchiveRecords:
         found = self.db.conn.execute(f"select size from {JSONL_FILES} where name = ?", [name]).fetchone()
         return int(found[0]) if found else None
 
+    @writes
     def record_jsonl_size(self, name: str, size: int) -> None:
         """Inside the transaction that commits the articles whose lines made it this size."""
         self.db.conn.execute(

@@ -8,6 +8,7 @@ see whole groups only (WAL).
 from __future__ import annotations
 
 import json
+import logging
 import re
 import sqlite3
 from collections.abc import Callable, Iterable
@@ -36,6 +37,7 @@ from newscrawl.archive.schema import (
 from newscrawl.items import CONTENT_FIELDS, JSON_FIELDS
 
 UpsertResult = Literal["new", "changed", "unchanged"]
+logger = logging.getLogger(__name__)
 
 
 # A plain URL (lower-case host, a path of safe characters, no query, no escapes) is its own
@@ -68,7 +70,7 @@ class Archive(ArchiveRecords, ArchiveReader):
     why, and `on_failure` callbacks are told once (the crawl stops then).
     """
 
-    def __init__(self, path: str | Path, commit_every: int = 1, cache_mib: int = 16) -> None:
+    def __init__(self, path: str | Path, commit_every: int = 1, cache_mib: int = 4) -> None:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         db = sqlite_utils.Database(path)
@@ -122,9 +124,13 @@ class Archive(ArchiveRecords, ArchiveReader):
             callback()
 
     def close(self) -> None:
-        if self.failed is None:
-            self.commit()
-        self.db.close()
+        try:
+            if self.failed is None:
+                self.commit()
+        except StorageError:
+            pass  # said once by on_failure; what was not committed is fetched again
+        finally:
+            self.db.close()
 
     def check_writable(self) -> None:
         """Raise StorageError now, not at the first commit, if the archive cannot be written
@@ -152,10 +158,15 @@ class Archive(ArchiveRecords, ArchiveReader):
         self.pending = 0
         self.pending_ids.clear()
         self._rows.clear()
-        for callback in self.on_rollback:
-            callback()
-        for failure in self.on_failure:
-            failure(problem)
+        try:
+            for callback in self.on_rollback:
+                try:
+                    callback()
+                except OSError as exc:  # the crawl stops all the same, and says why
+                    logger.error("Could not undo a write after the failure: %s", exc)
+        finally:
+            for failure in self.on_failure:
+                failure(problem)
 
     @property
     def in_transaction(self) -> bool:

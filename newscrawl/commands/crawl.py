@@ -9,7 +9,8 @@ Exit codes: 0 a good run; 1 the crawl could not start or did not run (another pr
 file as the archive, a Ctrl-C before the first page); 2 a mistake on the command line (an
 unknown spider, a bad -a refresh=…); 3 a quality gate failed or a possible gap in the
 archive was found — the summary and the run report (NEWSCRAWL_REPORT) say which and why;
-4 the archive or the JSONL could not be written (a full disk, a read-only file): the crawl
+4 the archive, the JSONL or the request queue's temporary files could not be written (a full
+disk, a read-only file): the crawl
 stopped, nothing it had not committed is kept, and a rerun once there is room fetches it.
 A read-only or full archive found before the crawl starts is 1, with the reason.
 """
@@ -123,7 +124,11 @@ def unwritable(path: str | None) -> str | None:
     if not path:
         return None
     target = Path(path)
+    if target.is_dir():
+        return f"cannot write {target}: it is a directory"
     probe = target if target.exists() else next((p for p in target.parents if p.exists()), Path("."))
+    if probe != target and not probe.is_dir():
+        return f"cannot write {target}: {probe} is not a directory"
     try:
         if probe.is_file():
             os.close(os.open(probe, os.O_WRONLY | os.O_APPEND))

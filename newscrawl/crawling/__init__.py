@@ -36,7 +36,7 @@ def archive_for(crawler: Crawler) -> Archive:
         if not path:
             raise NotConfigured("NEWSCRAWL_DB is empty")
         archive = Archive(path, commit_every=crawler.settings.getint("NEWSCRAWL_COMMIT_EVERY", 1),
-                          cache_mib=crawler.settings.getint("NEWSCRAWL_CACHE_MIB", 16))
+                          cache_mib=crawler.settings.getint("NEWSCRAWL_CACHE_MIB", 4))
         archive.on_failure.append(partial(storage_failed, crawler))
         setattr(crawler, _ATTRIBUTE, archive)
         # Closed (and committed) when the engine stops: after every spider_closed handler,

@@ -5,13 +5,18 @@ site): Scrapy's memory queue holds a Request for each until it is downloaded, ~1
 Scrapy keeps its queue on disk only with JOBDIR (a crawl that can be paused and resumed);
 DiskQueueScheduler gives a crawl without JOBDIR the same disk queue in a temporary
 directory of its own (removed when the crawl ends; one a killed crawl left is removed by the
-next). With JOBDIR set it is Scrapy's scheduler unchanged. A request the disk cannot take
-(a full temporary disk) goes to the memory queue (`newscrawl/queue/disk_failed`, said once).
-Setting NEWSCRAWL_DISK_QUEUE = False keeps the whole queue in memory.
+next). With JOBDIR set it is Scrapy's scheduler unchanged. Setting NEWSCRAWL_DISK_QUEUE =
+False keeps the whole queue in memory.
+
+A disk queue that fails (a full temporary disk) has lost requests already: the queue writes
+through a buffer, so the bytes of earlier requests may never have reached the file. It is
+dropped (`newscrawl/queue/disk_failed`), the queue goes on in memory, and the crawl stops as
+on any storage failure (exit code 4): what it did not get to is fetched by the next run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -24,13 +29,16 @@ from scrapy.core.scheduler import Scheduler
 from scrapy.crawler import Crawler
 from scrapy.utils.job import job_dir
 
+from newscrawl.archive import storage_problem
+from newscrawl.crawling import storage_failed
+
 logger = logging.getLogger(__name__)
 PREFIX = "newscrawl-queue-"
 
 
 class DiskQueueScheduler(Scheduler):
     temporary: Path | None = None
-    _disk_failed = False
+    crawler: Crawler | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DiskQueueScheduler:
@@ -40,25 +48,55 @@ class DiskQueueScheduler(Scheduler):
             remove_abandoned(Path(tempfile.gettempdir()))
             scheduler.temporary = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
             scheduler.dqdir = scheduler._dqdir(str(scheduler.temporary))
+        scheduler.crawler = crawler
         return scheduler
 
     def close(self, reason: str) -> Any:
         try:
             return super().close(reason)
+        except OSError as exc:
+            self._disk_broken(exc)
+            return None
         finally:
             if self.temporary is not None:
                 shutil.rmtree(self.temporary, ignore_errors=True)
+
+    def __len__(self) -> int:
+        try:
+            return super().__len__()
+        except OSError as exc:
+            self._disk_broken(exc)
+            return len(self.mqs)
 
     def _dqpush(self, request: Request) -> bool:
         try:
             return super()._dqpush(request)
         except OSError as exc:
-            if self.stats is not None:
-                self.stats.inc_value("newscrawl/queue/disk_failed")
-            if not self._disk_failed:
-                self._disk_failed = True
-                logger.warning("The request queue's disk cannot take more (%s): requests are queued in memory", exc)
+            self._disk_broken(exc)
             return False
+
+    def _dqpop(self) -> Request | None:
+        try:
+            return super()._dqpop()
+        except OSError as exc:
+            self._disk_broken(exc)
+            return None
+
+    def _disk_broken(self, exc: OSError) -> None:
+        """Drop the disk queue and stop the crawl (said once, through storage_failed)."""
+        queue, self.dqs = self.dqs, None
+        if queue is None:
+            return
+        if self.stats is not None:
+            self.stats.inc_value("newscrawl/queue/disk_failed")
+        with contextlib.suppress(OSError):
+            queue.close()
+        where = self.temporary or Path(self.dqdir or tempfile.gettempdir())
+        problem = storage_problem(exc, where) or f"the request queue on disk at {where} failed: {exc}"
+        if self.crawler is not None:
+            storage_failed(self.crawler, problem)
+        else:
+            logger.error("The request queue on disk failed: %s", problem)
 
 
 def remove_abandoned(directory: Path) -> None:

@@ -7,6 +7,7 @@ also counted (`newscrawl/quality/failed`), which makes `scrapy crawl` exit with 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from datetime import UTC, datetime, timedelta
@@ -17,8 +18,8 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
-from newscrawl.archive import Archive, storage_problem
-from newscrawl.crawling import archive_for
+from newscrawl.archive import Archive, write_problem
+from newscrawl.crawling import PROBLEM_STAT, archive_for
 from newscrawl.crawling.quality import Gates, failed_gates, gap, summary
 
 logger = logging.getLogger(__name__)
@@ -83,8 +84,11 @@ class RunReportExtension:
             tmp.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
             tmp.replace(self.path)
         except OSError as exc:  # a full disk: the run is said in the log and the summary still
-            tmp.unlink(missing_ok=True)
-            logger.error("Run report not written: %s", storage_problem(exc, self.path) or exc)
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            # After a storage failure (said once already) this is its consequence, not news.
+            level = logging.INFO if self.stats.get_value(PROBLEM_STAT) else logging.ERROR
+            logger.log(level, "Run report not written: %s", write_problem(exc, self.path) or exc)
 
     def _previous_good_run(self) -> dict[str, Any] | None:
         """The last crawl that finished with no failed gate (this one is still `running`)."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
-from newscrawl.archive import Archive, storage_problem
+from newscrawl.archive import Archive, StorageError, write_problem
 from newscrawl.crawling import archive_for, storage_failed, storage_kept
 from newscrawl.export.jsonl import append, cut_to, line, partition_path, repair, size_of
 from newscrawl.items import item_fields
@@ -64,6 +65,28 @@ class AppendJsonlPipeline:
         return cls(path, crawler.stats, archive, s.getbool("NEWSCRAWL_JSONL_DAILY"), s.getbool("NEWSCRAWL_JSONL_GZIP"),
                    crawler)
 
+    def open_spider(self) -> None:
+        """Record the size of the files this run will append to before it appends (committed at
+        once): a run killed between its first append and its first commit left lines the next
+        run must know to cut, which a file with no recorded size would not tell."""
+        if self.archive is None:
+            return
+        now = datetime.now(UTC)
+        days = (now, now + timedelta(days=1)) if self.daily else (now,)
+        try:
+            for day in days:
+                path = partition_path(self.path, day.isoformat(), self.daily, self.compress)
+                if self.archive.jsonl_size(path.name) is None:
+                    self._check(path)  # what a run before schema 7 left half-written is repaired first
+                    self.archive.record_jsonl_size(path.name, size_of(path))
+            self.archive.commit()
+        except StorageError:
+            pass  # said once; the crawl stops
+        except OSError as exc:  # a directory where the file should be: the commit would fail too
+            if self.crawler is not None:
+                self.failed = True
+                storage_failed(self.crawler, write_problem(exc, self.path) or str(exc))
+
     def close_spider(self) -> None:
         self._commit()
 
@@ -93,9 +116,7 @@ class AppendJsonlPipeline:
         try:
             self.write()
         except OSError as exc:
-            problem = storage_problem(exc, self.path)
-            if problem is None:
-                raise
+            problem = write_problem(exc, self.path)
             self.rolled_back()
             self.failed = True
             if self.crawler is not None:

@@ -2,7 +2,9 @@
 (processing/timeline.py; setting NEWSCRAWL_INFER_TIMES).
 
 An article archived with its page's time only (no share answer, no repository source) is
-marked pending in the same transaction; its JSONL line waits too. When the spider closes, the
+marked pending just before the store pipeline writes it, so both are in one transaction
+(also when every article is committed at once, NEWSCRAWL_COMMIT_EVERY = 1); its JSONL line
+waits too. When the spider closes, the
 pending articles and their neighbours in the archive (a day either side) are read in id order,
 a chain at a time, each unknown time is chosen (the page's, or 8 hours earlier: provenance
 `inferred`), and the pending articles' lines are written with the times they ended with, a

@@ -30,6 +30,7 @@ from newscrawl.parsing.urls import (
     SITE_HOSTS,
     SITE_ROOT,
     PageKind,
+    category_from_link,
     category_from_post_url,
     category_page_url,
     category_pages_for,
@@ -123,7 +124,9 @@ class FinewsSpider(ShareLinks, scrapy.Spider):
         posts = self._capped(listing.posts, self.max_listing, "listing", response.url)
         yield from self._follow_posts(posts, PageKind.POST)
         for url in self._capped(listing.categories, self.max_listing, "listing", response.url):
-            if (request := self._category_request(url.rsplit("/", 1)[-1].removesuffix(".html"), url)) is not None:
+            # The slug from the path: `?p=2` or `#top` name the same page, asked once.
+            slug = category_from_link(url, response.url)
+            if slug and (request := self._category_request(slug, url)) is not None:
                 yield request
         for post in posts:
             for word in (category_from_post_url(post) or "").split()[:MAX_CATEGORY_PAGES]:
