@@ -123,6 +123,17 @@ class ArchiveReader:
         row = self.db.conn.execute(f"select url, published_at from {ARTICLES} where id = ?", [article_id]).fetchone()
         return (row[0], row[1]) if row else None
 
+    def archived_posts(self, chunk: int = 5000) -> Iterator[list[tuple[str, str | None, str | None]]]:
+        """Every archived article's (id, url, published_at), `chunk` at a time, by id."""
+        last = ""
+        while True:
+            rows = self.db.conn.execute(f"select id, url, published_at from {ARTICLES} where id > ? order by id "
+                                        "limit ?", [last, chunk]).fetchall()
+            if not rows:
+                return
+            yield [(r[0], r[1], r[2]) for r in rows]
+            last = rows[-1][0]
+
     def categories(self) -> list[str]:
         """Every category slug of an archived article."""
         rows = self.db.conn.execute(f"select distinct category from {ARTICLES} where category is not null")
@@ -180,6 +191,10 @@ class ArchiveReader:
         return captures.count(self.db.conn)
 
     # --- the repository's sources ---------------------------------------------------------
+    def archived_sources(self) -> list[str]:
+        """The git blob ids of every post source read by an earlier backfill."""
+        return sources.every(self.db.conn)
+
     def archived_source(self, sha: str) -> bool:
         """Whether a post source with this git blob id was read by an earlier backfill."""
         return sources.known(self.db.conn, sha)

@@ -19,3 +19,7 @@ def known(conn: sqlite3.Connection, sha: str) -> bool:
 def record(conn: sqlite3.Connection, sha: str, path: str, article_id: str | None, outcome: str, at: str) -> None:
     conn.execute(f"insert or replace into {REPO_SOURCES} (sha, path, article_id, outcome, read_at) "
                  "values (?, ?, ?, ?, ?)", [sha, path, article_id, outcome, at])
+
+
+def every(conn: sqlite3.Connection) -> list[str]:
+    return [r[0] for r in conn.execute(f"select sha from {REPO_SOURCES}")]

@@ -10,8 +10,8 @@ file as the archive, a Ctrl-C before the first page); 2 a mistake on the command
 unknown spider, a bad -a refresh=…); 3 a quality gate failed or a possible gap in the
 archive was found — the summary and the run report (NEWSCRAWL_REPORT) say which and why;
 4 the archive, the JSONL or the request queue's temporary files could not be written (a full
-disk, a read-only file): the crawl
-stopped, nothing it had not committed is kept, and a rerun once there is room fetches it.
+disk, a read-only file): the crawl stopped, nothing it had not committed is kept, and a rerun
+once there is room fetches it.
 A read-only or full archive found before the crawl starts is 1, with the reason.
 """
 
