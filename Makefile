@@ -3,7 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench install clean
+.PHONY: demo test bench install system clean
+
+# Debian packages the tests and the demo need, installed when missing: a real Redis for the
+# distributed crawl (tests start their own redis-server on 127.0.0.1).
+SYSTEM_PACKAGES := redis-server
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(BIN)/scrapy: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -11,7 +16,12 @@ $(BIN)/scrapy: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(BIN)/scrapy
 
-install: $(BIN)/scrapy
+install: $(BIN)/scrapy system
+
+system:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  echo "Installing Debian packages: $(SYSTEM_PACKAGES)"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive sh -c "apt-get update -qq && apt-get install -y -qq $(SYSTEM_PACKAGES)"; }
 
 demo: install
 	$(BIN)/python -m newscrawl.mirror.demo

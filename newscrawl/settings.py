@@ -166,6 +166,7 @@ EXTENSIONS = {
     "newscrawl.crawling.runs.RunsExtension": 510,
     "newscrawl.crawling.sources.RepoSourcesExtension": 520,
     "newscrawl.crawling.redirects.RedirectLoopExtension": 530,
+    "newscrawl.distributed.worker.WorkerExtension": 540,  # after CoreStats: leaves with its final stats
 }
 # A progress line in the log this often (pages, new articles, rate); it replaces LogStats's.
 NEWSCRAWL_PROGRESS_SECONDS = 30.0
@@ -191,3 +192,15 @@ FEED_EXPORT_ENCODING = "utf-8"
 # Scheduled crawls need no interactive consoles listening on ports.
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
+
+# --- Distributed crawling (newscrawl/distributed/) --------------------------------------------
+# A Redis URL makes a `scrapy crawl` a worker of the run on that Redis: scrapy-redis's scheduler
+# and dupefilter, items handed to `scrapy archiver`, the single writer of the archive.
+NEWSCRAWL_REDIS_URL = ""
+NEWSCRAWL_REDIS_PREFIX = "newscrawl"  # of every key newscrawl keeps in Redis
+# A worker that sends no heartbeat for this long is taken for dead (killed, its machine gone):
+# the others stop waiting for it, and the archiver ends its run without it.
+NEWSCRAWL_WORKER_TIMEOUT = 30
+# How long `scrapy archiver` (without --follow) waits for a run to archive before it ends.
+NEWSCRAWL_ARCHIVER_WAIT = 60.0
+ADDONS = {"newscrawl.distributed.addon.WorkerAddon": 0}

@@ -13,6 +13,11 @@ archive was found — the summary and the run report (NEWSCRAWL_REPORT) say whic
 disk, a read-only file): the crawl stopped, nothing it had not committed is kept, and a rerun
 once there is room fetches it.
 A read-only or full archive found before the crawl starts is 1, with the reason.
+
+With -s NEWSCRAWL_REDIS_URL=redis://… the crawl is a worker of a distributed run: it shares
+the run's queue with the other workers, hands what it fetched to `scrapy archiver` through
+Redis, and writes no archive nor JSONL (NEWSCRAWL_DB may name another machine's file). No
+Redis there is exit code 1.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from newscrawl.crawling import PROBLEM_STAT
 from newscrawl.crawling.incremental import refresh_ids
 from newscrawl.crawling.quality import summary_lines, where_lines
 from newscrawl.crawling.report import RunReportExtension
+from newscrawl.distributed import unreachable, worker_mode
 from newscrawl.export.jsonl import partition_path
 
 DID_NOT_RUN = 1
@@ -53,29 +59,18 @@ class Command(ScrapyCrawlCommand):
         check_spider(args[0], self.crawler_process.spider_loader.list())
         check_arguments(opts.spargs, self.crawler_process.spider_loader.load(args[0]))
         db = self.settings.get("NEWSCRAWL_DB")
-        if db:
-            try:  # another program's SQLite file, or a damaged one, is refused before anything is crawled
-                problems = integrity_problems(db)
-                if problems:
-                    print(f"crawl failed: the archive at {db} failed its integrity check ({problems[0]}): restore "
-                          f"it from a backup, or recover it with `sqlite3 {db} .recover`", file=sys.stderr)
-                    self.exitcode = DID_NOT_RUN
-                    return
-                archive = Archive(db)
-                try:
-                    archive.check_writable()
-                finally:
-                    archive.close()
-            except ArchiveError as exc:
-                print(f"crawl failed: {exc}", file=sys.stderr)
+        worker = worker_mode(self.settings)
+        if worker:  # it writes no archive nor JSONL (NEWSCRAWL_DB may be another machine's path)
+            db = None
+            if problem := unreachable(self.settings["NEWSCRAWL_REDIS_URL"]):
+                print(f"crawl failed: {problem}", file=sys.stderr)
                 self.exitcode = DID_NOT_RUN
                 return
-            except (sqlite3.Error, OSError) as exc:
-                problem = None if Path(db).is_dir() else storage_problem(exc, db)
-                print(f"crawl failed: {problem or f'cannot open the archive at {db}: {exc}'}", file=sys.stderr)
-                self.exitcode = DID_NOT_RUN
-                return
-        jsonl_problem = unwritable(self.settings.get("NEWSCRAWL_JSONL"))
+        if db and (problem := archive_problem(db)):
+            print(f"crawl failed: {problem}", file=sys.stderr)
+            self.exitcode = DID_NOT_RUN
+            return
+        jsonl_problem = None if worker else unwritable(self.settings.get("NEWSCRAWL_JSONL"))
         if jsonl_problem:
             print(f"crawl failed: {jsonl_problem}", file=sys.stderr)
             self.exitcode = DID_NOT_RUN
@@ -102,12 +97,17 @@ class Command(ScrapyCrawlCommand):
             except (ArchiveError, sqlite3.Error):
                 pass  # the summary goes without the archive's totals
         s = self.settings
-        jsonl = s.get("NEWSCRAWL_JSONL")
+        jsonl = None if worker else s.get("NEWSCRAWL_JSONL")
         if jsonl:  # the file name, or its pattern with daily files
             jsonl = str(partition_path(Path(jsonl), "YYYY-MM-DD", s.getbool("NEWSCRAWL_JSONL_DAILY"),
                                        s.getbool("NEWSCRAWL_JSONL_GZIP")))
-        print("\n".join([*summary_lines(report, articles, stories),
-                         *where_lines({"Archive (SQLite)": db, "JSONL": jsonl, "Run report": s.get("NEWSCRAWL_REPORT")})]))
+        lines = summary_lines(report, articles, stories)
+        if worker:  # its articles are the archiver's to count: what it handed over instead
+            handed = {k.rsplit("/", 1)[-1]: v for k, v in report["stats"].items() if k.startswith("newscrawl/worker/handed/")}
+            lines[1] = "  handed to the archiver: " + (", ".join(f"{v:,} {k}" for k, v in sorted(handed.items())) or "nothing")
+        print("\n".join([*lines,
+                         *where_lines({"Archive (SQLite)": db, "JSONL": jsonl, "Run report": s.get("NEWSCRAWL_REPORT"),
+                                       **({"Handed to (Redis)": s.get("NEWSCRAWL_REDIS_URL")} if worker else {})})]))
         problem = crawler.stats.get_value(PROBLEM_STAT) if crawler.stats else None
         if problem:
             print(f"crawl failed: {problem}: the crawl stopped, what it had not committed is not kept; "
@@ -116,6 +116,27 @@ class Command(ScrapyCrawlCommand):
         elif crawler.stats and (crawler.stats.get_value("newscrawl/quality/failed")
                               or crawler.stats.get_value("newscrawl/quality/gap")):
             self.exitcode = QUALITY_FAILED
+
+
+def archive_problem(db: str) -> str | None:
+    """Why the archive at `db` cannot be crawled into, in one line, or None: another program's
+    SQLite file, a damaged one, a read-only or full one — refused before anything is crawled."""
+    try:
+        problems = integrity_problems(db)
+        if problems:
+            return (f"the archive at {db} failed its integrity check ({problems[0]}): restore it from a backup, "
+                    f"or recover it with `sqlite3 {db} .recover`")
+        archive = Archive(db)
+        try:
+            archive.check_writable()
+        finally:
+            archive.close()
+    except ArchiveError as exc:
+        return str(exc)
+    except (sqlite3.Error, OSError) as exc:
+        problem = None if Path(db).is_dir() else storage_problem(exc, db)
+        return problem or f"cannot open the archive at {db}: {exc}"
+    return None
 
 
 def unwritable(path: str | None) -> str | None:

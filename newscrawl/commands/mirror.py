@@ -42,6 +42,8 @@ class Command(ScrapyCommand):
         parser.add_argument("--repo", help="also serve this directory as the site's GitHub repository "
                             "(api.github.com's trees API, raw.githubusercontent.com) for `scrapy crawl history`")
         parser.add_argument("--repo-name", default="zning1994/finews", help="with --repo: OWNER/NAME it answers for")
+        parser.add_argument("--latency", type=float, default=0.0, metavar="SECONDS",
+                            help="wait this long before every answer (a server far away; benchmarks)")
         parser.add_argument("--request-log", action="store_true", help="print every request served")
         parser.add_argument("--faults", type=float, default=0.0,
                             help="fault mode: this share of requests gets a 5xx, 429, timeout, reset or truncated body")
@@ -70,7 +72,10 @@ class Command(ScrapyCommand):
             except FileNotFoundError as exc:
                 raise UsageError(str(exc)) from exc
             description += f"; GitHub repository {opts.repo_name} from {opts.repo}"
-        proxy = MirrorProxy(backend, faults=Faults(opts.faults, opts.fault_seed, opts.fault_delay), repo=repo)
+        if opts.latency < 0:
+            raise UsageError("--latency is seconds, 0 or more")
+        proxy = MirrorProxy(backend, faults=Faults(opts.faults, opts.fault_seed, opts.fault_delay), repo=repo,
+                            latency=opts.latency)
 
         async def main() -> None:
             port = await proxy.start("127.0.0.1", opts.port)

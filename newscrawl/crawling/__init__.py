@@ -21,6 +21,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from newscrawl.archive import Archive, StorageError
+from newscrawl.distributed import worker_mode
 
 _ATTRIBUTE = "_newscrawl_archive"
 STORAGE_FAILED = "storage_failed"
@@ -32,6 +33,9 @@ def archive_for(crawler: Crawler) -> Archive:
     """The crawl's archive at NEWSCRAWL_DB, opened once and closed when the engine stops."""
     archive = getattr(crawler, _ATTRIBUTE, None)
     if archive is None:
+        if worker_mode(crawler.settings):
+            # Its components that write are off; NEWSCRAWL_DB may name a file of another machine.
+            raise NotConfigured("a worker has no archive: `scrapy archiver` writes it")
         path = crawler.settings.get("NEWSCRAWL_DB")
         if not path:
             raise NotConfigured("NEWSCRAWL_DB is empty")

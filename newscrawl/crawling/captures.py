@@ -28,6 +28,7 @@ from scrapy.responsetypes import responsetypes
 from newscrawl.archive import Archive
 from newscrawl.archive.captures import Capture
 from newscrawl.crawling import archive_for, storage_kept
+from newscrawl.distributed import worker_mode
 from newscrawl.parsing.urls import SHARE_HOSTS, PageKind
 from newscrawl.spiders import CAPTURED_AT, SHARE, kind_of
 
@@ -58,9 +59,14 @@ class CaptureMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CaptureMiddleware:
         s = crawler.settings
-        if not s.getbool("NEWSCRAWL_CAPTURE") or s.getbool("NEWSCRAWL_REPLAY") or not s.get("NEWSCRAWL_DB"):
+        if (not s.getbool("NEWSCRAWL_CAPTURE") or s.getbool("NEWSCRAWL_REPLAY")
+                or not (s.get("NEWSCRAWL_DB") or worker_mode(s))):
             raise NotConfigured("captures are off (NEWSCRAWL_CAPTURE, or replaying)")
         hosts = frozenset(h.lower() for h in s.getlist("NEWSCRAWL_SHARE_HOSTS", list(SHARE_HOSTS)))
+        if worker_mode(s):  # the archiver keeps them
+            from newscrawl.distributed.worker import member_for
+
+            return cls(member_for(crawler), crawler.stats, hosts)  # type: ignore[arg-type]
         return cls(archive_for(crawler), crawler.stats, hosts)
 
     def process_response(self, request: Request, response: Response) -> Response:
@@ -71,13 +77,19 @@ class CaptureMiddleware:
         return response
 
     def store(self, url: str, kind: str, response: Response) -> str:
-        """Keep the response: "new" (a new version of the page) or "seen" (unchanged)."""
+        """Keep the response: "new" (a new version of the page), "seen" (unchanged), or
+        "handed" (a worker's: to the archiver, keep_capture)."""
         header = lambda name: response.headers.get(name, b"").decode("latin-1") or None  # noqa: E731
-        result, first = self.archive.store_capture(url, kind, now(), response.status, response.body,
-                                                   header("Content-Type"), header("ETag"), header("Last-Modified"))
-        if first and kind == "post":
-            self.stats.inc_value("newscrawl/capture/first_post")  # a post never seen before
-        return result
+        return keep_capture(self.archive, self.stats, url, kind, now(), response.status, response.body,
+                            header("Content-Type"), header("ETag"), header("Last-Modified"))
+
+
+def keep_capture(archive: Any, stats: Any, url: str, kind: str, fetched_at: str, status: int, body: bytes,
+                 content_type: str | None, etag: str | None, last_modified: str | None) -> str:
+    result, first = archive.store_capture(url, kind, fetched_at, status, body, content_type, etag, last_modified)
+    if first and kind == "post":
+        stats.inc_value("newscrawl/capture/first_post")  # a post never seen before
+    return result
 
 
 class ReplayMiddleware:

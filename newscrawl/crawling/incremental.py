@@ -32,6 +32,7 @@ from newscrawl.archive import Archive
 from newscrawl.crawling import archive_for
 from newscrawl.crawling.captures import response_from_capture
 from newscrawl.crawling.share_retries import Backoff, ShareRetries
+from newscrawl.distributed import worker_mode
 from newscrawl.parsing.urls import (
     PageKind,
     article_id_from_url,
@@ -51,9 +52,16 @@ _CONDITIONAL = "newscrawl_conditional"
 
 
 def _enabled(crawler: Crawler) -> Archive:
+    """What the archive knows: the archive, or for a worker what the archiver published."""
     s = crawler.settings
-    if not s.getbool("NEWSCRAWL_INCREMENTAL") or s.getbool("NEWSCRAWL_REPLAY") or not s.get("NEWSCRAWL_DB"):
+    if not s.getbool("NEWSCRAWL_INCREMENTAL") or s.getbool("NEWSCRAWL_REPLAY"):
         raise NotConfigured("incremental runs are off")
+    if worker_mode(s):
+        from newscrawl.distributed.worker import member_for
+
+        return member_for(crawler).state  # type: ignore[return-value]
+    if not s.get("NEWSCRAWL_DB"):
+        raise NotConfigured("incremental runs are off: no archive")
     return archive_for(crawler)
 
 
@@ -90,19 +98,24 @@ def refresh_ids(value: str | None) -> set[str] | None:
 
 class IncrementalSpiderMiddleware:
     def __init__(self, archive: Archive, stats: Any, spider: Spider | None = None,
-                 backoff: Backoff = Backoff()) -> None:
+                 backoff: Backoff = Backoff(), share_retries: Any = None) -> None:
         self.archive = archive
         self.stats = stats
         self.spider = spider
         self.refresh: set[str] | None = refresh_ids(getattr(spider, "refresh", None))
-        self.share_retries = ShareRetries(archive, stats, backoff)
+        self.share_retries = share_retries or ShareRetries(archive, stats, backoff)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IncrementalSpiderMiddleware:
         s = crawler.settings
         backoff = Backoff(s.getfloat("NEWSCRAWL_SHARE_RETRY_BACKOFF", Backoff.base_seconds),
                           s.getint("NEWSCRAWL_SHARE_RETRY_ATTEMPTS", Backoff.max_attempts))
-        middleware = cls(_enabled(crawler), crawler.stats, crawler.spider, backoff)
+        share_retries = None
+        if worker_mode(s):  # the outcomes go to the archiver, which keeps the attempts
+            from newscrawl.distributed.worker import WorkerShareRetries, member_for
+
+            share_retries = WorkerShareRetries(member_for(crawler))
+        middleware = cls(_enabled(crawler), crawler.stats, crawler.spider, backoff, share_retries)
         crawler.signals.connect(middleware.share_answered, signal=share_answered)
         if hasattr(crawler.spider, "known_source"):
             # A spider that reads sources itself (a local checkout) asks before it reads one.

@@ -21,6 +21,7 @@ from scrapy.statscollectors import StatsCollector
 from newscrawl.archive import Archive, write_problem
 from newscrawl.crawling import PROBLEM_STAT, archive_for
 from newscrawl.crawling.quality import Gates, failed_gates, gap, summary
+from newscrawl.distributed import worker_mode
 
 logger = logging.getLogger(__name__)
 DEFAULT_GATES = Gates()
@@ -44,7 +45,8 @@ class RunReportExtension:
         gates = Gates(s.getint("NEWSCRAWL_GATE_MIN_NEW", Gates.min_new),
                       s.getfloat("NEWSCRAWL_GATE_MAX_ERROR_RATE", Gates.max_error_rate),
                       s.getfloat("NEWSCRAWL_GATE_MAX_SHARE_FAILURE_RATE", Gates.max_share_failure_rate))
-        archive = archive_for(crawler) if s.get("NEWSCRAWL_DB") else None
+        # A worker judges its own requests; the archiver judges the run (and its gap).
+        archive = archive_for(crawler) if s.get("NEWSCRAWL_DB") and not worker_mode(s) else None
         ext = cls(path, crawler.stats, gates, timedelta(days=s.getfloat("NEWSCRAWL_RETENTION_DAYS", 3)), archive,
                   s.getbool("NEWSCRAWL_REPLAY"))
         # Connected after CoreStats (an earlier extension), so finish_time and finish_reason

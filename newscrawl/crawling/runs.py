@@ -42,7 +42,9 @@ class RunsExtension:
         arguments = {"spider": getattr(spider, "arguments", {}), "settings": self._overrides()}
         kind = REPLAY if self.crawler.settings.getbool("NEWSCRAWL_REPLAY") else getattr(spider, "run_kind", CRAWL)
         with storage_kept():
-            self.run_id = self.archive.start_run(spider.name, kind, _now(), arguments)
+            # The archiver's run is its workers' spider's (distributed/archiver.py).
+            self.run_id = self.archive.start_run(getattr(spider, "run_spider", spider.name), kind,
+                                                 getattr(spider, "run_started_at", None) or _now(), arguments)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.run_id is None:

@@ -54,9 +54,10 @@ class MirrorProxy:
     in `requests`."""
 
     def __init__(self, backend: Backend, hosts: Iterable[str] = (*SITE_HOSTS, *SHARE_HOSTS),
-                 faults: Faults | None = None, repo: RepoBackend | None = None) -> None:
+                 faults: Faults | None = None, repo: RepoBackend | None = None, latency: float = 0.0) -> None:
         self.backend = backend
         self.faults = faults or Faults()
+        self.latency = latency  # seconds before every answer: a server far away (benchmarks)
         self.repo = repo
         self.hosts = frozenset(h.lower() for h in (*hosts, *(GITHUB_HOSTS if repo is not None else ())))
         self.requests: list[LoggedRequest] = []
@@ -174,8 +175,8 @@ class MirrorProxy:
                                       close=True, declared_length=len(response.body))
                     writer.transport.abort()
                     break
-                if response.delay:
-                    await asyncio.sleep(response.delay)
+                if response.delay or self.latency:
+                    await asyncio.sleep(response.delay + self.latency)
                 close = "close" in (headers.get("connection", "") + headers.get("proxy-connection", "")).lower()
                 await self._write(writer, response, close=close, head_only=method == "HEAD")
                 if close:

@@ -77,3 +77,34 @@ def crawl_through_mirror(
         log_file.write_text(log, encoding="utf-8")
     report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else {}
     return CrawlResult(proc.returncode, report, log)
+
+
+def worker_command(proxy_url: str, out_dir: Path, redis_url: str, spider: str = "finews",
+                   spider_args: dict[str, str] | None = None,
+                   settings: dict[str, str] | None = None) -> tuple[list[str], dict[str, str]]:
+    """A distributed worker's `scrapy crawl` through the mirror: its report in `out_dir`, and
+    NEWSCRAWL_DB naming a file that does not exist (a worker has no archive)."""
+    return crawl_command(proxy_url, out_dir, spider, spider_args, {
+        "NEWSCRAWL_REDIS_URL": redis_url, "NEWSCRAWL_DB": str(out_dir / "no-archive-here" / "newscrawl.db"),
+        **(settings or {})})
+
+
+def archiver_command(out_dir: Path, redis_url: str, wait: float = 60.0,
+                     settings: dict[str, str] | None = None) -> tuple[list[str], dict[str, str]]:
+    """`scrapy archiver` writing the archive, JSONL and report into `out_dir`."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    all_settings = {**MIRROR_CRAWL_SETTINGS, "NEWSCRAWL_REDIS_URL": redis_url,
+                    "NEWSCRAWL_DB": str(out_dir / "newscrawl.db"), "NEWSCRAWL_JSONL": str(out_dir / "articles.jsonl"),
+                    "NEWSCRAWL_REPORT": str(out_dir / "last-run.json"), **(settings or {})}
+    cmd = [sys.executable, "-m", "scrapy", "archiver", "--wait", str(wait)]
+    for key, value in all_settings.items():
+        cmd += ["-s", f"{key}={value}"]
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "newscrawl.settings"}
+    return cmd, env
+
+
+def start(command: tuple[list[str], dict[str, str]], log: Path) -> subprocess.Popen[bytes]:
+    """A command of the above in its own process, its output in `log`."""
+    cmd, env = command
+    with log.open("ab") as out:
+        return subprocess.Popen(cmd, env=env, cwd=PROJECT_DIR, stdout=out, stderr=subprocess.STDOUT)

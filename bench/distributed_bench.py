@@ -1,0 +1,190 @@
+"""Benchmark: distributed crawling — pages/s with 1, 2 and 4 workers, and the archiver's drain rate.
+
+    python bench/distributed_bench.py [--articles 3000] [--latency 0.1] [--concurrency 4]
+                                      [--workers 1,2,4] [--drain 10000]
+
+A mirror answering every request after `--latency` seconds (a server far away), a real
+redis-server on 127.0.0.1, and for each worker count a fresh run: N workers (`scrapy crawl
+finews -s NEWSCRAWL_REDIS_URL=…`, each with CONCURRENT_REQUESTS = `--concurrency`) and one
+archiver. pages/s is the pages the workers fetched over the time from the first worker's start
+to the last one's exit; the scaling is pages/s(N) / (N × pages/s(1)) (goal ≥ 0.8).
+
+Then the archiver alone: `--drain` generated articles queued in Redis as workers hand them
+over, drained by `scrapy archiver` (articles/s over its whole run, start-up included, and
+over its items alone, from its stats), beside the local pipeline (validate → clean → dedup →
+store → JSONL in-process on the same articles, bench/pipeline_bench.py's way) in the same
+run, and their ratio (goal ≥ 0.8). Figures, not assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import redis
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.pipeline_bench import Stats, items, run  # noqa: E402
+from newscrawl import settings  # noqa: E402
+from newscrawl.archive import Archive  # noqa: E402
+from newscrawl.distributed import Keys, Run  # noqa: E402
+from newscrawl.items import item_fields  # noqa: E402
+from newscrawl.mirror.generator import GeneratedSite  # noqa: E402
+from newscrawl.mirror.runner import PROJECT_DIR, archiver_command, start, worker_command  # noqa: E402
+from newscrawl.pipelines.clean import CleanArticlePipeline  # noqa: E402
+from newscrawl.pipelines.dedup import DedupArticlePipeline  # noqa: E402
+from newscrawl.pipelines.jsonl import AppendJsonlPipeline  # noqa: E402
+from newscrawl.pipelines.store import StoreArticlePipeline  # noqa: E402
+from newscrawl.pipelines.timeline import InferTimesPipeline  # noqa: E402
+from newscrawl.pipelines.validate import ValidateArticlePipeline  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_redis(work: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", str(work)], stdout=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    for _ in range(100):
+        try:
+            redis.Redis.from_url(url).ping()
+            return proc, url
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    raise RuntimeError("redis-server did not start")
+
+
+def start_mirror(articles: int, latency: float) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen([sys.executable, "-m", "scrapy", "mirror", "--port", "0", "--articles", str(articles),
+                             "--latency", str(latency)], cwd=PROJECT_DIR, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if "listening on " in line:
+            return proc, line.split("listening on ")[1].split()[0]
+    raise RuntimeError("mirror did not start")
+
+
+def crawl(count: int, proxy: str, redis_url: str, work: Path, concurrency: int) -> tuple[float, int, list[int]]:
+    """Seconds, pages fetched and exit codes of one distributed run of `count` workers."""
+    redis.Redis.from_url(redis_url).flushall()
+    worker = {"CONCURRENT_REQUESTS": str(concurrency), "CONCURRENT_REQUESTS_PER_DOMAIN": str(concurrency)}
+    started = time.perf_counter()
+    workers = [start(worker_command(proxy, work / f"w{n}", redis_url, settings=worker), work / f"w{n}.log")
+               for n in range(count)]
+    archiver = start(archiver_command(work / "archive", redis_url, wait=30), work / "archiver.log")
+    codes = [w.wait() for w in workers]
+    seconds = time.perf_counter() - started
+    codes.append(archiver.wait())
+    pages = sum(json.loads((work / f"w{n}" / "last-run.json").read_text())["stats"].get("response_received_count", 0)
+                for n in range(count))
+    return seconds, pages, codes
+
+
+def drain(articles: list, redis_url: str, work: Path) -> tuple[float, float, int]:
+    """Seconds of `scrapy archiver` over `articles` queued as a finished run, its own items
+    seconds (from its stats), and its exit code."""
+    client = redis.Redis.from_url(redis_url)
+    client.flushall()
+    keys = Keys()
+    run_id = "bench"
+    client.set(keys.run(run_id), json.dumps({"spider": "finews", "started_at": "2026-12-01T00:00:00+00:00"}))
+    pipe = client.pipeline(transaction=False)
+    for n, item in enumerate(articles):
+        pipe.rpush(keys.run(run_id, "items"), json.dumps({"type": "item", "item": item_fields(item)}, ensure_ascii=False))
+        if n % 1000 == 999:
+            pipe.execute()
+    pipe.sadd(keys.run(run_id, "workers"), "bench")
+    pipe.sadd(keys.run(run_id, "done"), "bench")
+    pipe.set(keys.run(run_id, "closed"), "1")
+    pipe.rpush(keys.runs, run_id)
+    pipe.execute()
+    started = time.perf_counter()
+    archiver = start(archiver_command(work, redis_url, wait=5), work / "archiver.log")
+    code = archiver.wait()
+    seconds = time.perf_counter() - started
+    report = json.loads((work / "last-run.json").read_text())
+    assert Run(client, keys, "finews", run_id).members() == (set(), set())  # archived and forgotten
+    return seconds, report["stats"].get("elapsed_time_seconds", seconds), code
+
+
+class WindowStats(Stats):
+    def min_value(self, key: str, value: str) -> None:
+        self[key] = min(self.get(key, value), value)
+
+    def max_value(self, key: str, value: str) -> None:
+        self[key] = max(self.get(key, value), value)
+
+
+def local(articles: list, work: Path) -> float:
+    """Seconds of the archiver's pipelines in-process, on the same articles: validate, clean,
+    dedup, times to infer, store, JSONL, and the inference at the end (no engine, no Redis)."""
+    work.mkdir(parents=True, exist_ok=True)
+    archive, stats = Archive(work / "local.db", commit_every=settings.NEWSCRAWL_COMMIT_EVERY), WindowStats()
+    jsonl = AppendJsonlPipeline(str(work / "local.jsonl"), stats, archive)
+    infer = InferTimesPipeline(archive, stats)
+    infer.jsonl, jsonl.waits = jsonl, archive.time_pending
+    pipelines = [ValidateArticlePipeline(stats), CleanArticlePipeline(), DedupArticlePipeline(archive, stats), infer,
+                 StoreArticlePipeline(archive, stats), jsonl]
+    started = time.perf_counter()
+    jsonl.open_spider()
+    run(pipelines, articles, archive)
+    infer.close_spider()
+    jsonl.close_spider()
+    archive.close()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--articles", type=int, default=3000)
+    parser.add_argument("--latency", type=float, default=0.1)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--workers", default="1,2,4")
+    parser.add_argument("--drain", type=int, default=10_000)
+    args = parser.parse_args()
+    if shutil.which("redis-server") is None:
+        sys.exit("redis-server is not installed (make install installs it)")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        server, redis_url = start_redis(work)
+        try:
+            if args.workers:
+                mirror, proxy = start_mirror(args.articles, args.latency)
+                try:
+                    rates: dict[int, float] = {}
+                    for count in (int(c) for c in args.workers.split(",")):
+                        seconds, pages, codes = crawl(count, proxy, redis_url, work / f"crawl{count}", args.concurrency)
+                        rates[count] = pages / seconds
+                        scaling = rates[count] / (count * rates[min(rates)]) if min(rates) == 1 else float("nan")
+                        print(f"{count} worker(s): {pages:,} pages in {seconds:.1f} s = {rates[count]:.1f} pages/s "
+                              f"({scaling:.2f} × linear); exit codes {codes}", flush=True)
+                finally:
+                    mirror.terminate()
+            if args.drain:
+                articles = items(GeneratedSite(args.drain, seed=11))
+                local_seconds = local(articles, work / "local")
+                seconds, own, code = drain(articles, redis_url, work / "drain")
+                print(f"local pipelines: {len(articles) / local_seconds:.0f} articles/s; archiver draining "
+                      f"{len(articles):,} queued articles: {len(articles) / seconds:.0f} articles/s over its whole run "
+                      f"({seconds:.1f} s, start-up included), {len(articles) / own:.0f} over its crawl "
+                      f"({own:.1f} s); ratio to local {local_seconds / own:.2f}; exit {code}")
+        finally:
+            server.terminate()
+
+
+if __name__ == "__main__":
+    main()
