@@ -20,6 +20,7 @@ import asyncio
 import base64
 import json
 import logging
+import time
 import zlib
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -29,6 +30,7 @@ import redis
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider
+from scrapy.logformatter import LogFormatter
 
 from newscrawl.archive import Archive
 from newscrawl.archive.runs import CRAWL
@@ -42,6 +44,7 @@ from newscrawl.spiders.history import source_read
 
 logger = logging.getLogger(__name__)
 BATCH = 200
+WINDOW = 64  # items in the pipelines at once
 WORKERS_LOST = "workers_lost"  # the finish reason of a run a worker of which died
 IDLE_SECONDS = 0.2
 
@@ -61,12 +64,20 @@ _OWN = ("start_time", "finish_time", "finish_reason", "elapsed_time_seconds", "i
 
 
 class Inbox:
-    """The run's messages, taken in order, released when committed."""
+    """The run's messages, taken in order, released when committed.
+
+    Each message taken gets the next sequence number; `processing` holds them from `base` on.
+    A commit releases the longest run of finished messages from `base`: everything they wrote
+    was in the transaction it committed. A message finished after one that is not (a capture
+    written while an earlier item is still in the pipelines) stays until that one is: taken
+    again after a crash, it writes nothing new."""
 
     def __init__(self, run: Run) -> None:
         self.run = run
         self.client = run.client
-        self.done = 0  # taken and written, not yet committed
+        self.base = 0  # the sequence number of processing's first message
+        self.next = 0  # that of the next message taken
+        self.finished: set[int] = set()
 
     def recover(self) -> int:
         """Put back what a killed archiver had taken (oldest first, in front)."""
@@ -75,30 +86,49 @@ class Inbox:
             moved += 1
         return moved
 
-    def take(self, count: int = BATCH) -> list[bytes]:
-        return list(self.client.eval(_TAKE, 2, self.run.key("items"), self.run.key("processing"), count))
+    def take(self, count: int = BATCH) -> list[tuple[int, bytes]]:
+        taken = self.client.eval(_TAKE, 2, self.run.key("items"), self.run.key("processing"), count)
+        first, self.next = self.next, self.next + len(taken)
+        return list(enumerate(taken, first))
+
+    def finish(self, seq: int) -> None:
+        self.finished.add(seq)
 
     def committed(self) -> None:
-        if self.done:
-            self.client.ltrim(self.run.key("processing"), self.done, -1)
-            self.done = 0
+        released = 0
+        while self.base + released in self.finished:
+            self.finished.discard(self.base + released)
+            released += 1
+        if released:
+            self.client.ltrim(self.run.key("processing"), released, -1)
+            self.base += released
 
     def empty(self) -> bool:
         return not self.client.llen(self.run.key("items"))
+
+
+class QuietLogFormatter(LogFormatter):
+    """No "Scraped from" line per item (a worker said it when it fetched the page; at DEBUG
+    it would still cost a log record per article)."""
+
+    def scraped(self, item: Any, response: Any, spider: Spider) -> None:  # type: ignore[override]
+        return None
 
 
 class ArchiverSpider(Spider):
     """Archives one run (`run_id`) of the workers' spider."""
 
     name = "archiver"
-    custom_settings = {"NEWSCRAWL_INCREMENTAL": False, "NEWSCRAWL_CAPTURE": False}
+    custom_settings = {"NEWSCRAWL_INCREMENTAL": False, "NEWSCRAWL_CAPTURE": False,
+                       "LOG_FORMATTER": f"{__name__}.QuietLogFormatter"}
 
     def __init__(self, run_id: str = "", spider: str = "finews", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.run_id = run_id
         self.run_spider = spider  # the name its row in `runs` has
         self.arguments: dict[str, Any] = {}
-        self._waiting: asyncio.Future[None] | None = None
+        self._outstanding: dict[int, int] = {}  # id(item) -> its message's sequence number
+        self._room: asyncio.Event | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ArchiverSpider:
@@ -129,8 +159,11 @@ class ArchiverSpider(Spider):
                                                   s.getint("NEWSCRAWL_SHARE_RETRY_ATTEMPTS", Backoff.max_attempts)))
 
     def _item_done(self, item: Any = None, **kwargs: Any) -> None:
-        if self._waiting is not None and not self._waiting.done():
-            self._waiting.set_result(None)
+        seq = self._outstanding.pop(id(item), None)
+        if seq is not None:
+            self.inbox.finish(seq)
+        if self._room is not None and len(self._outstanding) < WINDOW:
+            self._room.set()
 
     async def start(self) -> AsyncIterator[Any]:
         self._open()
@@ -139,6 +172,7 @@ class ArchiverSpider(Spider):
             stats.inc_value("newscrawl/archiver/recovered", recovered)
             self.logger.warning("%d messages a stopped archiver had taken are taken again (none is written twice)",
                                 recovered)
+        started = time.perf_counter()
         while self.archive.failed is None:
             messages = self.inbox.take()
             if not messages:
@@ -146,26 +180,33 @@ class ArchiverSpider(Spider):
                     break
                 await asyncio.sleep(IDLE_SECONDS)
                 continue
-            for raw in messages:
+            for seq, raw in messages:
                 if self.archive.failed is not None:
                     break  # the crawl stops; what was taken is taken again next time
                 message = json.loads(raw)
                 kind = message.get("type")
                 stats.inc_value(f"newscrawl/archiver/{kind}")
-                if kind == "item":
-                    item = Article(**{k: v for k, v in message["item"].items() if k in _FIELDS})
-                    if message.get("source"):  # recorded when the item has been through the pipelines
-                        sha, path = message["source"]
-                        self.crawler.signals.send_catch_log(source_read, sha=sha, path=path, article_id=item.id,
-                                                            reason="ok", item=item)
-                    self._waiting = asyncio.get_running_loop().create_future()
-                    yield item
-                    await self._waiting
-                    self._waiting = None
-                else:
+                if kind != "item":
                     with storage_kept():
                         self._apply(kind, message)
-                self.inbox.done += 1
+                    self.inbox.finish(seq)
+                    continue
+                item = Article(**{k: v for k, v in message["item"].items() if k in _FIELDS})
+                if message.get("source"):  # recorded when the item has been through the pipelines
+                    sha, path = message["source"]
+                    self.crawler.signals.send_catch_log(source_read, sha=sha, path=path, article_id=item.id,
+                                                        reason="ok", item=item)
+                self._outstanding[id(item)] = seq
+                yield item
+                # A window of items in the pipelines at once (they go through them in order):
+                # the engine takes the next only when it has room.
+                while len(self._outstanding) >= WINDOW:
+                    self._room = asyncio.Event()
+                    await self._room.wait()
+        while self._outstanding and self.archive.failed is None:
+            self._room = asyncio.Event()
+            await self._room.wait()
+        stats.set_value("newscrawl/archiver/seconds", round(time.perf_counter() - started, 3))
         if self.archive.failed is None and self._merge_worker_stats():
             # Not "finished": the pages a lost worker read without handing over their articles
             # must not count as read and dropped by a finished run.
