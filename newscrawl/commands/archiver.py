@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import redis
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.utils.defer import deferred_from_coro
@@ -93,7 +94,12 @@ class Command(ScrapyCommand):
         self.db = db
         self.follow = opts.follow
         self.wait = s.getfloat("NEWSCRAWL_ARCHIVER_WAIT", 60.0) if opts.wait is None else opts.wait
-        self._publish()
+        try:
+            self._publish()
+        except redis.RedisError as exc:
+            print(f"archiver failed: cannot publish the archive's state to Redis at {url}: {exc}", file=sys.stderr)
+            self.exitcode = DID_NOT_RUN
+            return
         from twisted.internet import reactor
 
         def go() -> None:

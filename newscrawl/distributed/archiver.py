@@ -60,6 +60,7 @@ return taken
 
 # Workers' stats that are not summed into the run's: the archiver's own time and items.
 _OWN = ("start_time", "finish_time", "finish_reason", "elapsed_time_seconds", "item_scraped_count",
+        "newscrawl/quality/",  # a worker's verdict on its own share: the archiver judges the run
         "item_dropped_count", "item_dropped_reasons_count/", "memusage/", "log_count/")
 
 
@@ -100,7 +101,13 @@ class Inbox:
             self.finished.discard(self.base + released)
             released += 1
         if released:
-            self.client.ltrim(self.run.key("processing"), released, -1)
+            try:
+                self.client.ltrim(self.run.key("processing"), released, -1)
+            except redis.RedisError as exc:  # inside the archive's commit: must not fail it
+                logger.warning("Committed messages not released in Redis (%s): a restart takes them again, "
+                               "and writes nothing twice", exc)
+                self.finished.update(range(self.base, self.base + released))
+                return
             self.base += released
 
     def empty(self) -> bool:

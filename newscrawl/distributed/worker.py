@@ -44,6 +44,7 @@ from newscrawl.spiders.history import source_read
 logger = logging.getLogger(__name__)
 _ATTRIBUTE = "_newscrawl_member"
 WATCH_SECONDS = 0.5
+REQUEUED = "newscrawl_requeued"
 
 
 class Member:
@@ -62,9 +63,9 @@ class Member:
         meta = json.dumps({"spider": crawler.spidercls.name, "started_at": _now(),
                            "arguments": {}}, ensure_ascii=False)
         alive = max(2, crawler.settings.getint("NEWSCRAWL_WORKER_TIMEOUT", ALIVE_SECONDS))
-        self.run, opened = Run.join(client, keys, crawler.spidercls.name, self.worker, meta, alive)
+        self.run, self.opened = Run.join(client, keys, crawler.spidercls.name, self.worker, meta, alive)
         self.state = RedisState(client, keys)
-        logger.info("Worker %s %s run %s (Redis %s)", self.worker, "opened" if opened else "joined", self.run.id, url)
+        logger.info("Worker %s %s run %s (Redis %s)", self.worker, "opened" if self.opened else "joined", self.run.id, url)
         if self.state.published_at is None:
             logger.warning("No archive state in Redis yet (has `scrapy archiver` run?): every page is new to this run")
 
@@ -73,10 +74,16 @@ class Member:
         if self.failed is not None:
             return False
         try:
-            self.client.rpush(self.run.key("items"), json.dumps(message, ensure_ascii=False, default=str))
+            pushed = self.client.eval(_PUSH, 2, self.run.key("closed"), self.run.key("items"),
+                                      json.dumps(message, ensure_ascii=False, default=str))
         except redis.RedisError as exc:
-            self.failed = f"cannot hand over to Redis at {self.url}: {exc}"
-            storage_failed(self.crawler, self.failed)
+            pushed, problem = -1, f"cannot hand over to Redis at {self.url}: {exc}"
+        else:
+            problem = (f"run {self.run.id} was closed without this worker (no heartbeat for "
+                       f"{self.run.alive} s): what it fetches now is fetched by the next run")
+        if pushed < 0:
+            self.failed = problem
+            storage_failed(self.crawler, problem)
             return False
         self.crawler.stats.inc_value(f"newscrawl/worker/handed/{message['type']}")
         return True
@@ -100,6 +107,13 @@ def member_for(crawler: Crawler) -> Member:
         setattr(crawler, _ATTRIBUTE, member)
     return member
 
+
+# Hand a message over, unless the run was closed (this worker was taken for dead): nothing
+# would read it.
+_PUSH = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+return redis.call('RPUSH', KEYS[2], ARGV[1])
+"""
 
 # Take the best request and mark the worker busy, in one step.
 _POP = """
@@ -146,7 +160,8 @@ class RunScheduler(Scheduler):
 
     # scrapy-redis's own pass the spider to the stats (deprecated since Scrapy 2.13).
     def enqueue_request(self, request: Any) -> bool:
-        if not request.dont_filter and self.df.request_seen(request):
+        requeued = request.meta.pop(REQUEUED, False)  # seen when first queued (WorkerExtension._watch)
+        if not request.dont_filter and not requeued and self.df.request_seen(request):
             self.df.log(request, self.spider)
             return False
         self.stats.inc_value("scheduler/enqueued/redis")
@@ -198,7 +213,12 @@ class WorkerExtension:
 
     def spider_idle(self, spider: Spider) -> None:
         # Another worker may still yield requests: wait for it (the engine asks again in 5 s).
-        if not self.member.run.may_end(self.member.worker):
+        try:
+            may_end = self.member.run.may_end(self.member.worker)
+        except redis.RedisError as exc:  # nothing more can be handed over either: end
+            logger.error("Redis cannot say whether the run is over (%s): this worker ends", exc)
+            return
+        if not may_end:
             self.member.busy = False
             self.waiting = True
             raise DontCloseSpider("another worker of the run is busy, or the shared queue is not empty")
@@ -206,7 +226,8 @@ class WorkerExtension:
 
     def _watch(self) -> None:
         """While waiting: a request in the shared queue is taken and handed to the engine now
-        (put back through the scheduler, past its fingerprints: it was seen when first queued)."""
+        (put back through the scheduler past its fingerprints — it was seen when first queued —
+        but not marked dont_filter, which would take it past the offsite check too)."""
         scheduler, engine = self.member.scheduler, self.crawler.engine
         if not self.waiting or self.member.busy or scheduler is None or engine is None or engine.spider is None:
             return
@@ -216,7 +237,8 @@ class WorkerExtension:
             return
         if request is not None:
             self.waiting = False
-            engine.crawl(request.replace(dont_filter=True))
+            request.meta[REQUEUED] = True
+            engine.crawl(request)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         for loop in (self.heartbeat, self.watch):
@@ -274,11 +296,13 @@ class WorkerShareRetries:
             self.member.hand_over({"type": "share", "id": article_id, "reason": reason,
                                    "at": now.isoformat(timespec="seconds")})
 
+    # Asked by the worker that opened the run only: each worker would ask every one again
+    # (share requests pass the fingerprints), and its attempts would count once per worker.
     def due(self, now: datetime, skip: set[str] | None) -> Any:
-        return self.member.state.due_shares(skip)
+        return self.member.state.due_shares(skip) if self.member.opened else iter(())
 
     def forget(self, ids: set[str] | None) -> None:
-        if ids is None or ids:
+        if self.member.opened and (ids is None or ids):
             self.member.hand_over({"type": "share_forget", "ids": None if ids is None else sorted(ids)})
 
 
