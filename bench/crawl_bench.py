@@ -37,11 +37,13 @@ def scrapy_bench() -> tuple[float, int]:
     return pages / elapsed, rss
 
 
-def start_mirror(articles: int, seed: int) -> tuple[subprocess.Popen[str], str]:
+def start_mirror(articles: int, seed: int, latency: float = 0.0) -> tuple[subprocess.Popen[str], str]:
     """`scrapy mirror` in its own process: a crawler child forked from a process holding the
-    generated site would inherit that process's peak RSS in its own figures."""
+    generated site would inherit that process's peak RSS in its own figures. `latency`: the
+    seconds it waits before every answer."""
     proc = subprocess.Popen([sys.executable, "-m", "scrapy", "mirror", "--port", "0", "--articles", str(articles),
-                             "--seed", str(seed)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+                             "--seed", str(seed), "--latency", str(latency)], cwd=ROOT, stdout=subprocess.PIPE,
+                            text=True)
     assert proc.stdout is not None
     for line in proc.stdout:
         if m := re.search(r"listening on (http://127\.0\.0\.1:\d+)", line):

@@ -33,13 +33,14 @@ import redis
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.crawl_bench import start_mirror  # noqa: E402
 from bench.pipeline_bench import Stats, items, run  # noqa: E402
 from newscrawl import settings  # noqa: E402
 from newscrawl.archive import Archive  # noqa: E402
 from newscrawl.distributed import Keys, Run  # noqa: E402
 from newscrawl.items import item_fields  # noqa: E402
 from newscrawl.mirror.generator import GeneratedSite  # noqa: E402
-from newscrawl.mirror.runner import PROJECT_DIR, archiver_command, start, worker_command  # noqa: E402
+from newscrawl.mirror.runner import archiver_command, start, start_redis, worker_command  # noqa: E402
 from newscrawl.pipelines.clean import CleanArticlePipeline  # noqa: E402
 from newscrawl.pipelines.dedup import DedupArticlePipeline  # noqa: E402
 from newscrawl.pipelines.jsonl import AppendJsonlPipeline  # noqa: E402
@@ -52,30 +53,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def start_redis(work: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(work)], stdout=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    for _ in range(100):
-        try:
-            redis.Redis.from_url(url).ping()
-            return proc, url
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    raise RuntimeError("redis-server did not start")
-
-
-def start_mirror(articles: int, latency: float) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen([sys.executable, "-m", "scrapy", "mirror", "--port", "0", "--articles", str(articles),
-                             "--latency", str(latency)], cwd=PROJECT_DIR, stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if "listening on " in line:
-            return proc, line.split("listening on ")[1].split()[0]
-    raise RuntimeError("mirror did not start")
 
 
 def crawl(count: int, proxy: str, redis_url: str, work: Path, concurrency: int) -> tuple[float, int, list[int]]:
@@ -160,10 +137,10 @@ def main() -> None:
         sys.exit("redis-server is not installed (make install installs it)")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        server, redis_url = start_redis(work)
+        server, redis_url = start_redis(work, free_port())
         try:
             if args.workers:
-                mirror, proxy = start_mirror(args.articles, args.latency)
+                mirror, proxy = start_mirror(args.articles, 1, args.latency)
                 try:
                     rates: dict[int, float] = {}
                     for count in (int(c) for c in args.workers.split(",")):

@@ -187,24 +187,16 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     The README's test command installs Debian's redis-server when it is missing."""
     import shutil
 
-    server = shutil.which("redis-server")
-    if server is None:
+    from newscrawl.mirror.runner import start_redis
+
+    if shutil.which("redis-server") is None:
         pytest.fail("redis-server is not installed: run the tests with `make test`, which installs it")
-    port = free_port()
-    work = tmp_path_factory.mktemp("redis")
-    proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", str(work)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    pytest.fail("redis-server did not start")
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
+        proc, url = start_redis(tmp_path_factory.mktemp("redis"), free_port())
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield url
     finally:
         proc.terminate()
         proc.wait(timeout=10)

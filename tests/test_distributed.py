@@ -162,13 +162,29 @@ def small() -> GeneratedSite:
     return GeneratedSite(articles=600, seed=43)
 
 
-def test_a_killed_worker_loses_nothing_after_another_run(serve: Callable[..., MirrorProxy], small: GeneratedSite,
-                                                         redis_url: str, tmp_path: Path) -> None:
-    ordinary = _ordinary(serve(small), tmp_path / "ordinary")
-    proxy = serve(small)
+def _slow_run(serve: Callable[..., MirrorProxy], site: GeneratedSite, redis_url: str, tmp_path: Path,
+              archiver: dict[str, str] | None = None) -> tuple[Path, MirrorProxy, Distributed, list, subprocess.Popen]:
+    """The ordinary crawl's archive, then a distributed run of slow workers started (to be
+    killed in): (ordinary archive, its mirror, the run, its workers, its archiver)."""
+    ordinary = _ordinary(serve(site), tmp_path / "ordinary")
+    proxy = serve(site)
     run = Distributed(proxy, tmp_path / "distributed", redis_url)
     workers = run.workers(settings={"CONCURRENT_REQUESTS": "2"})
-    archiver = run.archiver()
+    return ordinary, proxy, run, workers, run.archiver(settings=archiver)
+
+
+def _equals_ordinary(run: Distributed, ordinary: Path, site: GeneratedSite) -> list[str]:
+    """Assert the run's archive is the ordinary crawl's, each article once in the JSONL; its ids."""
+    twice = set(site.dedup_cases["second_category"])
+    assert comparable_articles(run.archive / "newscrawl.db", twice) == comparable_articles(ordinary, twice)  # integrity too
+    ids = _jsonl_ids(run.archive / "articles.jsonl")
+    assert len(ids) == len(set(ids))
+    return ids
+
+
+def test_a_killed_worker_loses_nothing_after_another_run(serve: Callable[..., MirrorProxy], small: GeneratedSite,
+                                                         redis_url: str, tmp_path: Path) -> None:
+    ordinary, proxy, run, workers, archiver = _slow_run(serve, small, redis_url, tmp_path)
     _wait_until(lambda: len(_post_requests(proxy)) >= 100)
     os.kill(workers[1].pid, signal.SIGKILL)
     assert [w.wait(timeout=600) for w in (workers[0], workers[2])] == [0, 0], run.logs()
@@ -176,22 +192,15 @@ def test_a_killed_worker_loses_nothing_after_another_run(serve: Callable[..., Mi
     assert archiver.wait(timeout=600) == 3, run.logs()
     assert "workers died before they ended" in (run.work / "archiver.log").read_text()
     run.run()
-    twice = set(small.dedup_cases["second_category"])
-    assert comparable_articles(run.archive / "newscrawl.db", twice) == comparable_articles(ordinary, twice)
-    ids = _jsonl_ids(run.archive / "articles.jsonl")
-    assert len(ids) == len(set(ids))
+    _equals_ordinary(run, ordinary, small)
 
 
 def test_a_killed_archiver_restarted_writes_everything_once(serve: Callable[..., MirrorProxy], small: GeneratedSite,
                                                             redis_url: str, tmp_path: Path) -> None:
-    ordinary = _ordinary(serve(small), tmp_path / "ordinary")
-    proxy = serve(small)
-    run = Distributed(proxy, tmp_path / "distributed", redis_url)
-    workers = run.workers(settings={"CONCURRENT_REQUESTS": "2"})
     # Groups of 50, committed by count only: at the kill, a group is taken and not committed.
-    archiver = run.archiver(settings={"NEWSCRAWL_COMMIT_EVERY": "50", "NEWSCRAWL_COMMIT_SECONDS": "600"})
-    db = run.archive / "newscrawl.db"
-    _wait_until(lambda: _archived(db) >= 100)
+    ordinary, _, run, workers, archiver = _slow_run(
+        serve, small, redis_url, tmp_path, {"NEWSCRAWL_COMMIT_EVERY": "50", "NEWSCRAWL_COMMIT_SECONDS": "600"})
+    _wait_until(lambda: _archived(run.archive / "newscrawl.db") >= 100)
     os.kill(archiver.pid, signal.SIGKILL)
     archiver.wait()
     assert [w.wait(timeout=600) for w in workers] == [0, 0, 0], run.logs()
@@ -199,10 +208,8 @@ def test_a_killed_archiver_restarted_writes_everything_once(serve: Callable[...,
     assert any(taken.llen(k) for k in taken.keys("newscrawl:run:*:processing")), "nothing was mid-drain"
     assert run.archiver(wait=5).wait(timeout=600) == 0, run.logs()
     assert "taken again" in (run.work / "archiver.log").read_text()
-    twice = set(small.dedup_cases["second_category"])
-    assert comparable_articles(db, twice) == comparable_articles(ordinary, twice)  # integrity_check too
-    ids = _jsonl_ids(run.archive / "articles.jsonl")
-    assert len(ids) == len(set(ids)) and set(ids) == set(comparable_articles(ordinary, twice))
+    ids = _equals_ordinary(run, ordinary, small)
+    assert set(ids) == set(comparable_articles(ordinary, set(small.dedup_cases["second_category"])))
 
 
 def test_the_commands_explain_themselves_and_fail_in_one_line(redis_url: str, tmp_path: Path) -> None:

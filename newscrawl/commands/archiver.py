@@ -165,11 +165,7 @@ class Command(ScrapyCommand):
             return  # nothing archived yet: the workers find no state, and crawl everything
         reader = ArchiveReader.open(self.db)
         try:
-            s = self.settings
-            assert s is not None
-            counts = publish(reader, self.client, self.keys,
-                             Backoff(s.getfloat("NEWSCRAWL_SHARE_RETRY_BACKOFF", Backoff.base_seconds),
-                                     s.getint("NEWSCRAWL_SHARE_RETRY_ATTEMPTS", Backoff.max_attempts)))
+            counts = publish(reader, self.client, self.keys, Backoff.from_settings(self.settings))
         finally:
             reader.close()
         logger.info("Archive state published for the workers: %s", counts)

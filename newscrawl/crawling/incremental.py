@@ -108,8 +108,7 @@ class IncrementalSpiderMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IncrementalSpiderMiddleware:
         s = crawler.settings
-        backoff = Backoff(s.getfloat("NEWSCRAWL_SHARE_RETRY_BACKOFF", Backoff.base_seconds),
-                          s.getint("NEWSCRAWL_SHARE_RETRY_ATTEMPTS", Backoff.max_attempts))
+        backoff = Backoff.from_settings(s)
         share_retries = None
         if worker_mode(s):  # the outcomes go to the archiver, which keeps the attempts
             from newscrawl.distributed.worker import WorkerShareRetries, member_for

@@ -31,6 +31,12 @@ class Backoff:
     base_seconds: float = 3600.0
     max_attempts: int = 5
 
+    @classmethod
+    def from_settings(cls, settings: Any) -> Backoff:
+        """NEWSCRAWL_SHARE_RETRY_BACKOFF and NEWSCRAWL_SHARE_RETRY_ATTEMPTS."""
+        return cls(settings.getfloat("NEWSCRAWL_SHARE_RETRY_BACKOFF", cls.base_seconds),
+                   settings.getint("NEWSCRAWL_SHARE_RETRY_ATTEMPTS", cls.max_attempts))
+
     def gives_up(self, attempts: int) -> bool:
         return attempts >= self.max_attempts
 

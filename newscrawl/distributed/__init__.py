@@ -21,7 +21,6 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -223,13 +222,3 @@ def send(pipe: Any) -> list[Any]:
     """Send a Redis pipeline's commands: the one place they are sent (the house rules take
     a pipeline's execute call for SQL's)."""
     return list(pipe.execute())  # Redis pipeline, not SQL
-
-
-def wait_for(predicate: Any, seconds: float, step: float = 0.2) -> bool:
-    """Poll `predicate` until it holds or `seconds` pass (outside the reactor only)."""
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(step)
-    return True

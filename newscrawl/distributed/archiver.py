@@ -160,10 +160,7 @@ class ArchiverSpider(Spider):
         archive = archive_for(self.crawler)
         archive.on_commit.append(self.inbox.committed)
         self.archive: Archive = archive
-        s = self.crawler.settings
-        self.share_retries = ShareRetries(archive, self.crawler.stats,
-                                          Backoff(s.getfloat("NEWSCRAWL_SHARE_RETRY_BACKOFF", Backoff.base_seconds),
-                                                  s.getint("NEWSCRAWL_SHARE_RETRY_ATTEMPTS", Backoff.max_attempts)))
+        self.share_retries = ShareRetries(archive, self.crawler.stats, Backoff.from_settings(self.crawler.settings))
 
     def _item_done(self, item: Any = None, **kwargs: Any) -> None:
         seq = self._outstanding.pop(id(item), None)

@@ -30,7 +30,7 @@ from newscrawl.parsing.urls import PageKind, article_id_from_url, is_site_url
 
 logger = logging.getLogger(__name__)
 LISTING_KINDS = (PageKind.HOME.value, PageKind.FEED.value, PageKind.CATEGORY.value)
-PARTS = ("posts", "dropped", "categories", "listings", "sources", "shares")
+PARTS = ("posts", "dropped", "categories", "listings", "validators", "sources", "shares")
 
 
 def publish(reader: ArchiveReader, client: redis.Redis, keys: Keys, backoff: Backoff = Backoff(),
@@ -69,9 +69,18 @@ def publish(reader: ArchiveReader, client: redis.Redis, keys: Keys, backoff: Bac
     fill("dropped", dropped, False)
     site_ids.clear()
     fill("categories", iter(reader.categories()), False)
-    listings = ((url, encode_capture(c)) for kind in LISTING_KINDS for url in reader.captured_urls(kind)
-                if (c := reader.last_capture(url)) is not None)
-    fill("listings", listings, True)
+    # The validators apart too: every conditional request asks for them, only a 304 needs the body.
+    validators: list[tuple[str, str]] = []
+
+    def listings() -> Iterator[tuple[str, bytes]]:
+        for kind in LISTING_KINDS:
+            for url in reader.captured_urls(kind):
+                if (capture := reader.last_capture(url)) is not None:
+                    validators.append((url, json.dumps([capture.etag, capture.last_modified])))
+                    yield url, encode_capture(capture)
+
+    fill("listings", listings(), True)
+    fill("validators", iter(validators), True)
     fill("sources", iter(reader.archived_sources()), False)
     now = datetime.now(UTC)
     due = [i for i, attempts, last in reader.missing_shares() if backoff.due(attempts, last, now)]
@@ -128,8 +137,11 @@ class RedisState:
         return decode_capture(found) if found is not None else None
 
     def capture_validators(self, url: str) -> tuple[str | None, str | None] | None:
-        capture = self.last_capture(url)
-        return (capture.etag, capture.last_modified) if capture is not None else None
+        found = self.client.hget(self.keys.state("validators"), url)
+        if found is None:
+            return None
+        etag, last_modified = json.loads(found)
+        return etag, last_modified
 
     def archived_source(self, sha: str) -> bool:
         return bool(self.client.sismember(self.keys.state("sources"), sha))

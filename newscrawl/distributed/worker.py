@@ -21,7 +21,7 @@ import base64
 import json
 import logging
 import zlib
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import redis
@@ -35,6 +35,7 @@ from scrapy_redis.scheduler import Scheduler
 
 from newscrawl.archive.runs import CRAWL
 from newscrawl.crawling import storage_failed
+from newscrawl.crawling.captures import now as utc_now
 from newscrawl.crawling.report import _plain
 from newscrawl.distributed import ALIVE_SECONDS, HEARTBEAT_SECONDS, Keys, Run, connect, new_worker_id, worker_mode
 from newscrawl.distributed.state import RedisState
@@ -60,7 +61,7 @@ class Member:
         self.failed: str | None = None
         self.sources: dict[int, tuple[str, str]] = {}  # id(item) -> the repository source it came from
         self.scheduler: RunScheduler | None = None
-        meta = json.dumps({"spider": crawler.spidercls.name, "started_at": _now(),
+        meta = json.dumps({"spider": crawler.spidercls.name, "started_at": utc_now(),
                            "arguments": {}}, ensure_ascii=False)
         alive = max(2, crawler.settings.getint("NEWSCRAWL_WORKER_TIMEOUT", ALIVE_SECONDS))
         self.run, self.opened = Run.join(client, keys, crawler.spidercls.name, self.worker, meta, alive)
@@ -304,7 +305,3 @@ class WorkerShareRetries:
     def forget(self, ids: set[str] | None) -> None:
         if self.member.opened and (ids is None or ids):
             self.member.hand_over({"type": "share_forget", "ids": None if ids is None else sorted(ids)})
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -108,3 +108,23 @@ def start(command: tuple[list[str], dict[str, str]], log: Path) -> subprocess.Po
     cmd, env = command
     with log.open("ab") as out:
         return subprocess.Popen(cmd, env=env, cwd=PROJECT_DIR, stdout=out, stderr=subprocess.STDOUT)
+
+
+def start_redis(directory: Path, port: int) -> tuple[subprocess.Popen[bytes], str]:
+    """A redis-server on 127.0.0.1:`port` keeping nothing on disk (its working directory
+    `directory`), once it answers: the process and its URL. RuntimeError if it does not start."""
+    import socket
+    import time
+
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", str(directory)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 10
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return proc, f"redis://127.0.0.1:{port}/0"
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("redis-server did not start")
