@@ -29,7 +29,7 @@ from scrapy.core.scheduler import Scheduler
 from scrapy.crawler import Crawler
 from scrapy.utils.job import job_dir
 
-from newscrawl.archive import storage_problem
+from newscrawl.archive import write_problem
 from newscrawl.crawling import storage_failed
 
 logger = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ class DiskQueueScheduler(Scheduler):
         with contextlib.suppress(OSError):
             queue.close()
         where = self.temporary or Path(self.dqdir or tempfile.gettempdir())
-        problem = storage_problem(exc, where) or f"the request queue on disk at {where} failed: {exc}"
+        problem = write_problem(exc, where) or f"the request queue on disk at {where} failed: {exc}"
         if self.crawler is not None:
             storage_failed(self.crawler, problem)
         else:
