@@ -69,7 +69,7 @@ def crawl_through_mirror(
 ) -> CrawlResult:
     """Crawl with the archive, JSONL and report in `out_dir`; returns the report and log."""
     cmd, env = crawl_command(proxy_url, out_dir, spider, spider_args, settings)
-    report_path = out_dir / "last-run.json"
+    report_path = Path((settings or {}).get("NEWSCRAWL_REPORT") or out_dir / "last-run.json")
     report_path.unlink(missing_ok=True)
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=PROJECT_DIR)
     log = proc.stdout + proc.stderr
