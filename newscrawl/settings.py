@@ -203,4 +203,7 @@ NEWSCRAWL_REDIS_PREFIX = "newscrawl"  # of every key newscrawl keeps in Redis
 NEWSCRAWL_WORKER_TIMEOUT = 30
 # How long `scrapy archiver` (without --follow) waits for a run to archive before it ends.
 NEWSCRAWL_ARCHIVER_WAIT = 60.0
+# One archiver per Redis: it holds a lock this long and renews it; a second one (or a restart
+# after its machine died) waits this long for it to be free.
+NEWSCRAWL_ARCHIVER_LOCK_SECONDS = 60
 ADDONS = {"newscrawl.distributed.addon.WorkerAddon": 0}

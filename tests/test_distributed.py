@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -229,3 +231,37 @@ def test_the_commands_explain_themselves_and_fail_in_one_line(redis_url: str, tm
                       "-s", f"NEWSCRAWL_DB={tmp_path / 'a.db'}", "-s", f"NEWSCRAWL_JSONL={tmp_path / 'a.jsonl'}",
                       "-s", f"NEWSCRAWL_REPORT={tmp_path / 'last-run.json'}")
     assert idle.returncode == 0 and "no run to archive" in idle.stderr, idle.stderr[-2000:]
+
+
+def test_one_archiver_at_a_time(redis_url: str, tmp_path: Path) -> None:
+    from newscrawl.distributed import Keys
+    from newscrawl.distributed.lock import ArchiverLock
+    from tests.conftest import run_scrapy
+
+    client, key = redis.Redis.from_url(redis_url), ArchiverLock(redis.Redis.from_url(redis_url), Keys()).key
+    archiver = ("archiver", "--wait", "0", "-s", f"NEWSCRAWL_REDIS_URL={redis_url}", "-s", "NEWSCRAWL_ARCHIVER_LOCK_SECONDS=3",
+                "-s", f"NEWSCRAWL_DB={tmp_path / 'a.db'}", "-s", f"NEWSCRAWL_JSONL={tmp_path / 'a.jsonl'}",
+                "-s", f"NEWSCRAWL_REPORT={tmp_path / 'last-run.json'}")
+    # Held by a live archiver (this test's own process stands for it): a second one waits, then
+    # gives up in one line naming it, and touches nothing.
+    alive = f"{socket.gethostname()}:{os.getpid()}:abcdef"
+    client.set(key, alive, ex=600)
+    second = run_scrapy(*archiver)
+    assert second.returncode == 1 and "Traceback" not in second.stderr, second.stderr[-2000:]
+    assert second.stderr.strip().splitlines()[-1].startswith(f"archiver failed: another archiver ({alive}) writes"), \
+        second.stderr[-500:]
+    assert client.get(key) == alive.encode() and not (tmp_path / "a.db").exists()
+    # Held by an archiver on this machine whose process is gone (kill -9): taken at once.
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    client.set(key, f"{socket.gethostname()}:{dead.pid}:abcdef", ex=600)
+    after_kill = run_scrapy(*archiver)
+    assert after_kill.returncode == 0 and "no run to archive" in after_kill.stderr, after_kill.stderr[-2000:]
+    assert client.get(key) is None  # released when it ended
+    # In-process: the holder renews; another does not get it while it does.
+    first, other = ArchiverLock(client, Keys(), ttl=3), ArchiverLock(client, Keys(), ttl=3)
+    assert first.acquire(wait=0) is None and other.acquire(wait=0.2) == first.me
+    assert first.renew() and not other.renew()
+    first.release()
+    assert other.acquire(wait=0) is None
+    other.release()

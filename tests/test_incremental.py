@@ -119,14 +119,14 @@ def test_a_failing_share_answer_is_asked_with_a_backoff_then_given_up(serve, sma
         assert n == 1 and stats["newscrawl/incremental/share_retried"] >= 1, attempt
     assert stats["newscrawl/share/gave_up"] >= 1
     archive = Archive(tmp_path / "newscrawl.db")
-    assert archive.share_attempts(article.id) == (3, True)
+    assert archive.share_attempts(article.id)[:2] == (3, True)
     archive.close()
     stats, n = run(soon)  # given up: never asked again …
     assert n == 0 and "newscrawl/incremental/share_retried" not in stats and "newscrawl/share/gave_up" not in stats
     stats, n = run(soon, refresh=article.id)  # … unless refreshed, which starts the count again
     assert n == 1 and stats["newscrawl/incremental/refetched"] >= 1
     archive = Archive(tmp_path / "newscrawl.db")
-    assert archive.share_attempts(article.id) == (1, False)
+    assert archive.share_attempts(article.id)[:2] == (1, False)
     archive.close()
     stats, n = run(soon)  # so later runs ask it again
     assert n == 1
@@ -134,7 +134,7 @@ def test_a_failing_share_answer_is_asked_with_a_backoff_then_given_up(serve, sma
     result = crawl_through_mirror(healthy.url, tmp_path, settings=soon)
     assert result.stats["newscrawl/share/ok"] == 1 and result.stats["newscrawl/store/changed"] == 1
     archive = Archive(tmp_path / "newscrawl.db")
-    assert archive.get(article.id)["source_title"] == article.title and archive.share_attempts(article.id) == (0, False)
+    assert archive.get(article.id)["source_title"] == article.title and archive.share_attempts(article.id) == (0, False, None)
 
 
 def test_share_retries_are_read_a_few_hundred_a_query(tmp_path: Path) -> None:
@@ -151,6 +151,27 @@ def test_share_retries_are_read_a_few_hundred_a_query(tmp_path: Path) -> None:
     due = list(ShareRetries(archive, get_crawler().stats).due(datetime.now(UTC), skip=set()))
     assert len(due) >= 50 and all(r["share_url"] for r in due)
     assert len([s for s in statements if s.lstrip().lower().startswith("select")]) <= 3
+
+
+def test_a_share_answer_recorded_again_counts_once(tmp_path: Path) -> None:
+    """The archiver takes again, after a crash, the outcomes it had written but not released:
+    one answer is one attempt however often it is recorded."""
+    from datetime import timedelta
+
+    from scrapy.utils.test import get_crawler
+
+    from newscrawl.crawling.share_retries import ShareRetries
+
+    archive = Archive(tmp_path / "a.db")
+    retries, at = ShareRetries(archive, get_crawler().stats), datetime(2026, 12, 1, 8, tzinfo=UTC)
+    for _ in range(3):
+        retries.answered("202612010800000001", "http_503", at)
+    assert archive.share_attempts("202612010800000001") == (1, False, at.isoformat(timespec="seconds"))
+    later = at + timedelta(hours=2)
+    retries.answered("202612010800000001", "timeout", later)
+    retries.answered("202612010800000001", "http_503", at)  # an older one, again
+    assert archive.share_attempts("202612010800000001") == (2, False, later.isoformat(timespec="seconds"))
+    archive.close()
 
 
 def test_a_requests_kind_is_classified_once_and_read_from_its_meta(monkeypatch, tmp_path: Path) -> None:

@@ -111,9 +111,10 @@ def test_a_reparse_elsewhere_writes_beside_that_archive_only(serve, small_site: 
     assert len(lines) == 120 and all("（新解析）" in line for line in lines)
     report = json.loads((elsewhere / "last-reparse.json").read_text(encoding="utf-8"))
     assert report["finish_reason"] == "finished" and report["gap"] is None
-    # Outputs a user's own settings choose are kept.
-    (tmp_path / "mysettings.py").write_text(f"from newscrawl.settings import *\nNEWSCRAWL_JSONL = {str(tmp_path / 'mine.jsonl')!r}\n",
-                                            encoding="utf-8")
+    # Outputs a user's own settings choose are kept. On a machine whose settings make crawls
+    # distributed workers (a Redis, here one that is not there), a reparse is still local.
+    (tmp_path / "mysettings.py").write_text(f"from newscrawl.settings import *\nNEWSCRAWL_JSONL = {str(tmp_path / 'mine.jsonl')!r}\n"
+                                            "NEWSCRAWL_REDIS_URL = 'redis://127.0.0.1:9/0'\n", encoding="utf-8")
     _reparse(elsewhere / "newscrawl.db", env={"PYTHONPATH": str(tmp_path), "SCRAPY_SETTINGS_MODULE": "mysettings"})
     assert (tmp_path / "mine.jsonl").exists() and data_state() == before
 

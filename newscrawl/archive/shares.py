@@ -17,10 +17,11 @@ _MISSING = (f"from {ARTICLES} a left join {SHARE_ATTEMPTS} s on s.id = a.id "
             "where a.share_url is not null and a.source_body_text is null")
 
 
-def attempts(conn: sqlite3.Connection, article_id: str) -> tuple[int, bool]:
-    """(failed attempts so far, whether newscrawl gave up) for an article."""
-    row = conn.execute(f"select attempts, gave_up from {SHARE_ATTEMPTS} where id = ?", [article_id]).fetchone()
-    return (int(row[0]), bool(row[1])) if row else (0, False)
+def attempts(conn: sqlite3.Connection, article_id: str) -> tuple[int, bool, str | None]:
+    """(failed attempts so far, whether newscrawl gave up, when the last was) for an article."""
+    row = conn.execute(f"select attempts, gave_up, last_attempt_at from {SHARE_ATTEMPTS} where id = ?",
+                       [article_id]).fetchone()
+    return (int(row[0]), bool(row[1]), row[2]) if row else (0, False, None)
 
 
 def record(conn: sqlite3.Connection, article_id: str, attempts: int, reason: str, at: str, gave_up: bool) -> None:

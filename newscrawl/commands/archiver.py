@@ -13,7 +13,9 @@ pages, listing validators, share answers due) when it starts and after each run.
 Without --follow it archives every run there is (waiting up to --wait seconds,
 NEWSCRAWL_ARCHIVER_WAIT, for the first) and exits once no worker of the last is alive and
 its messages are written; with --follow it runs as a service. A killed archiver loses
-nothing: restarted, it takes again what it had not committed, and writes nothing twice.
+nothing: restarted, it takes again what it had not committed, and writes nothing twice. One
+archiver at a time per Redis (and NEWSCRAWL_REDIS_PREFIX): a second waits up to
+NEWSCRAWL_ARCHIVER_LOCK_SECONDS (a minute) for the first to stop, then exits 1 naming it.
 
 Exit codes: 0 every run archived and good; 1 it could not start (no Redis, an unusable
 archive or JSONL); 2 a mistake on the command line; 3 a run failed a quality gate or showed a
@@ -35,6 +37,7 @@ from typing import Any
 import redis
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
+from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.error import ReactorNotRunning
 
@@ -46,6 +49,7 @@ from newscrawl.crawling.report import RunReportExtension
 from newscrawl.crawling.share_retries import Backoff
 from newscrawl.distributed import ROLE_ARCHIVER, Keys, Run, connect, unreachable
 from newscrawl.distributed.archiver import WORKERS_LOST, ArchiverSpider
+from newscrawl.distributed.lock import RENEW_SECONDS, ArchiverLock
 from newscrawl.distributed.state import publish
 
 logger = logging.getLogger(__name__)
@@ -84,7 +88,7 @@ class Command(ScrapyCommand):
         url, db = s.get("NEWSCRAWL_REDIS_URL"), s.get("NEWSCRAWL_DB")
         problem = ("NEWSCRAWL_REDIS_URL is empty: give the Redis the workers hand over to" if not url
                    else "NEWSCRAWL_DB is empty: the archiver writes an archive" if not db
-                   else unreachable(url) or archive_problem(db) or unwritable(s.get("NEWSCRAWL_JSONL")))
+                   else unreachable(url))
         if problem:
             print(f"archiver failed: {problem}", file=sys.stderr)
             self.exitcode = DID_NOT_RUN
@@ -94,15 +98,34 @@ class Command(ScrapyCommand):
         self.db = db
         self.follow = opts.follow
         self.wait = s.getfloat("NEWSCRAWL_ARCHIVER_WAIT", 60.0) if opts.wait is None else opts.wait
+        self.lock = ArchiverLock(self.client, self.keys, max(3, s.getint("NEWSCRAWL_ARCHIVER_LOCK_SECONDS", 60)))
+        try:
+            holder = self.lock.acquire()
+        except redis.RedisError as exc:
+            holder = f"unknown (Redis at {url}: {exc})"
+        if holder:
+            print(f"archiver failed: another archiver ({holder}) writes for this Redis "
+                  f"(key {self.lock.key}); one at a time", file=sys.stderr)
+            self.exitcode = DID_NOT_RUN
+            return
+        # Checked by the lock's holder only: checking opens (and may make) the archive.
+        if problem := archive_problem(db) or unwritable(s.get("NEWSCRAWL_JSONL")):
+            print(f"archiver failed: {problem}", file=sys.stderr)
+            self.exitcode = DID_NOT_RUN
+            self.lock.release()
+            return
         try:
             self._publish()
         except redis.RedisError as exc:
             print(f"archiver failed: cannot publish the archive's state to Redis at {url}: {exc}", file=sys.stderr)
             self.exitcode = DID_NOT_RUN
+            self.lock.release()
             return
         from twisted.internet import reactor
 
         def go() -> None:
+            self.renewal = create_looping_call(self._renew)
+            self.renewal.start(min(RENEW_SECONDS, self.lock.ttl / 3), now=False)
             deferred_from_coro(self._archive_runs()).addErrback(self._failed)
 
         reactor.callWhenRunning(go)
@@ -127,8 +150,30 @@ class Command(ScrapyCommand):
                 archived += 1
                 deadline = time.monotonic()  # without --follow: on to the runs already waiting, then done
         finally:
+            self._release()
             with contextlib.suppress(ReactorNotRunning):
                 reactor.stop()
+
+    def _renew(self) -> None:
+        try:
+            if self.lock.renew() or (holder := self.lock.acquire(wait=0)) is None:
+                return
+        except redis.RedisError as exc:
+            logger.warning("The archiver's lock was not renewed in Redis: %s", exc)
+            return
+        # Stalled past the lock's time to live, and another archiver took it: two writers
+        # would release each other's messages. What this one had not committed is taken again.
+        logger.error("Another archiver (%s) took the lock: this one stops", holder)
+        self.exitcode = DID_NOT_RUN
+        self.renewal.stop()
+        assert self.crawler_process is not None
+        self.crawler_process.stop()
+
+    def _release(self) -> None:
+        if getattr(self, "renewal", None) is not None and self.renewal.running:
+            self.renewal.stop()
+        with contextlib.suppress(redis.RedisError):
+            self.lock.release()
 
     def _next_run(self) -> str | None:
         found = self.client.lindex(self.keys.runs, 0)
@@ -173,6 +218,7 @@ class Command(ScrapyCommand):
     def _failed(self, failure: Any) -> None:
         logger.error("The archiver failed: %s", failure.getErrorMessage(), exc_info=failure.value)
         self.exitcode = DID_NOT_RUN
+        self._release()
         from twisted.internet import reactor
 
         with contextlib.suppress(ReactorNotRunning):

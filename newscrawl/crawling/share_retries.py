@@ -61,8 +61,10 @@ class ShareRetries:
             if self.archive.share_attempts(article_id)[0]:
                 self.archive.forget_share_attempts([article_id])
             return
-        attempts, gave_up = self.archive.share_attempts(article_id)
-        if gave_up:
+        attempts, gave_up, last = self.archive.share_attempts(article_id)
+        # Not after the last recorded: this answer was recorded (the archiver takes again, after
+        # a crash, messages it had written but not released).
+        if gave_up or (last is not None and last >= _iso(now)):
             return
         attempts += 1
         gave_up = reason in NEVER_ASKED or self.backoff.gives_up(attempts)

@@ -36,8 +36,10 @@ HEARTBEAT_SECONDS = 5.0
 
 
 def worker_mode(settings: BaseSettings) -> bool:
-    """Whether this process is a worker: a Redis is set and it is not the archiver."""
-    return bool(settings.get("NEWSCRAWL_REDIS_URL")) and settings.get("NEWSCRAWL_ROLE") != ROLE_ARCHIVER
+    """Whether this process is a worker: a Redis is set and it is not the archiver, nor a
+    replay (`scrapy reparse` reads the archive's own captures, and writes it)."""
+    return (bool(settings.get("NEWSCRAWL_REDIS_URL")) and settings.get("NEWSCRAWL_ROLE") != ROLE_ARCHIVER
+            and not settings.getbool("NEWSCRAWL_REPLAY"))
 
 
 def connect(url: str) -> redis.Redis:
