@@ -6,8 +6,9 @@ BIN := $(VENV)/bin
 .PHONY: demo test bench install system clean
 
 # Debian packages the tests and the demo need, installed when missing: a real Redis for the
-# distributed crawl (tests start their own redis-server on 127.0.0.1).
-SYSTEM_PACKAGES := redis-server
+# distributed crawl (tests start their own redis-server on 127.0.0.1), and headless Chromium
+# with CJK fonts for the reading room's browser tests and screenshots.
+SYSTEM_PACKAGES := redis-server chromium fonts-noto-cjk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(BIN)/scrapy: pyproject.toml
@@ -19,7 +20,7 @@ $(BIN)/scrapy: pyproject.toml
 install: $(BIN)/scrapy system
 
 system:
-	@command -v redis-server >/dev/null 2>&1 || { \
+	@{ command -v redis-server && command -v chromium && fc-list :lang=zh | grep -q .; } >/dev/null 2>&1 || { \
 	  echo "Installing Debian packages: $(SYSTEM_PACKAGES)"; \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive sh -c "apt-get update -qq && apt-get install -y -qq $(SYSTEM_PACKAGES)"; }
 

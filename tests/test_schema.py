@@ -86,6 +86,28 @@ def test_an_archive_from_when_the_trigram_index_had_triggers_is_rebuilt(tmp_path
     assert search(reopened.db, "今日开展") == []  # the old body's words are gone from the index
 
 
+def test_a_version_7_trigram_index_is_declared_again_for_datasette(tmp_path: Path) -> None:
+    """Up to version 7 the trigram index was sqlite-utils' (content=[articles]), which Datasette
+    takes for the articles' search box (and answers 茅 with nothing); version 8 declares it
+    content='articles' and makes it again from the articles."""
+    path = tmp_path / "v7.db"
+    _old_archive(path)
+    archive = Archive(path)
+    archive.db.execute("drop table articles_fts")
+    archive.articles.enable_fts(["title", "body_text"], fts_version="FTS5", tokenize="trigram")
+    archive.db.execute("pragma user_version = 7")
+    archive.db.conn.commit()
+    archive.close()
+    reopened = Archive(path)
+    declared = reopened.db.execute("select sql from sqlite_master where name = 'articles_fts'").fetchone()[0]
+    assert "content='articles'" in declared and "[articles]" not in declared
+    reopened.db.execute("insert into articles_fts (articles_fts) values ('integrity-check')")
+    assert [h.id for h in search(reopened.db, "逆回购")] == ["202112082206672900"]
+    from datasette.utils import detect_fts
+
+    assert detect_fts(reopened.db.conn, "articles") is None  # the plugin answers the search box
+
+
 def test_runs_of_a_version_4_archive_learn_their_kind(tmp_path: Path) -> None:
     path = tmp_path / "v4.db"
     archive = Archive(path)

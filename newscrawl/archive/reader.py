@@ -112,6 +112,24 @@ class ArchiveReader:
         while len(self._rows) > _CACHE_SIZE:
             self._rows.popitem(last=False)
 
+    def cluster_members(self, cluster_id: str | None, but: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """The articles of a cluster (not `but`), oldest first: id, title, media, published_at,
+        duplicate_of."""
+        if not cluster_id:
+            return []
+        cursor = self.db.conn.execute(
+            f"select id, title, media, published_at, duplicate_of from {ARTICLES} where cluster_id = ? "
+            "and id is not ? order by published_at, id limit ?", [cluster_id, but, limit])
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def versions(self, article_id: str) -> list[dict[str, Any]]:
+        """An article's earlier versions, oldest first: revision, fetched_at, title, body_html, body_text."""
+        cursor = self.db.conn.execute(f"select revision, fetched_at, title, body_html, body_text from {REVISIONS} "
+                                      "where id = ? order by revision", [article_id])
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
     def count(self) -> int:
         return self.articles.count
 
@@ -144,8 +162,8 @@ class ArchiveReader:
         attempts, when the last was) (shares.py)."""
         return shares.missing(self.db.conn)
 
-    def share_attempts(self, article_id: str) -> tuple[int, bool]:
-        """(failed share attempts so far, whether newscrawl gave up) for an article."""
+    def share_attempts(self, article_id: str) -> tuple[int, bool, str | None]:
+        """(failed share attempts so far, whether newscrawl gave up, when the last was) for an article."""
         return shares.attempts(self.db.conn, article_id)
 
     def search(self, query: str, since: str | None = None, until: str | None = None, category: str | None = None,

@@ -22,7 +22,8 @@ through sqlite-utils except what it cannot declare (the contentless FTS5 table).
   beyond it belongs to a group the archive never committed (pipelines/jsonl.py).
 - time_pending: articles whose publication time waits to be inferred from their neighbours
   at the run's end (timeline.py), and their JSONL lines with it.
-- articles_fts: FTS5 trigram index of title + body_text (3+ character queries);
+- articles_fts: FTS5 trigram index of title + body_text (3+ character queries), declared
+  with content='articles' (version 8);
   articles_grams: FTS5 over each text's 1- and 2-character grams (the queries a trigram
   index cannot answer). Both written by the archive when it commits (fts.py).
 - dedup_keys/meta: the near-duplicate index (nearindex.py, versioned on its own).
@@ -41,7 +42,7 @@ from newscrawl.archive.fts import grams
 from newscrawl.items import Article
 from newscrawl.parsing.text import tidy_blocks
 
-VERSION = 7
+VERSION = 8
 ARTICLES, REVISIONS, CLUSTERS, RUNS, CAPTURES = "articles", "revisions", "clusters", "runs", "captures"
 SHARE_ATTEMPTS, REPO_SOURCES, JSONL_FILES, TIME_PENDING = "share_attempts", "repo_sources", "jsonl_files", "time_pending"
 ARTICLES_FTS, ARTICLES_GRAMS = "articles_fts", "articles_grams"
@@ -78,6 +79,8 @@ def migrate(db: sqlite_utils.Database) -> int:
             _v6(db)
         if found < 7:
             _v7(db)
+        if found < 8:
+            _v8(db)
         if found != VERSION:
             db.execute(f"pragma user_version = {VERSION}")
     return found
@@ -122,10 +125,19 @@ def _v2(db: sqlite_utils.Database) -> None:
             pk=("url", "fetched_at"),
         )
     if not db[ARTICLES_FTS].exists():
-        # No triggers: the archive writes both indexes itself, a group at a time (fts.py).
-        db[ARTICLES].enable_fts(["title", "body_text"], fts_version="FTS5", tokenize="trigram")
+        _trigram_index(db)
     if not db[ARTICLES_GRAMS].exists():
         _grams_index(db)
+
+
+def _trigram_index(db: sqlite_utils.Database) -> None:
+    # No triggers: the archive writes both indexes itself, a group at a time (fts.py).
+    # content='articles' in quotes, not sqlite-utils' content=[articles]: Datasette takes an
+    # index declared its way for the articles' search box and answers 1–2 character terms
+    # with nothing; newscrawl's plugin answers that box itself (integrations/datasette).
+    db.execute(f"create virtual table [{ARTICLES_FTS}] using fts5([title], [body_text], tokenize='trigram', "
+               f"content='{ARTICLES}')")
+    db.execute(f"insert into [{ARTICLES_FTS}]([{ARTICLES_FTS}]) values('rebuild')")
 
 
 def _grams_index(db: sqlite_utils.Database) -> None:
@@ -221,6 +233,16 @@ def _v7(db: sqlite_utils.Database) -> None:
         db[JSONL_FILES].create({"name": str, "size": int, "updated_at": str}, pk="name")
     if not db[TIME_PENDING].exists():
         db[TIME_PENDING].create({"id": str}, pk="id")
+
+
+def _v8(db: sqlite_utils.Database) -> None:
+    """The trigram index declared so that Datasette leaves the articles' search to newscrawl
+    (_trigram_index): made again from the articles, once."""
+    found = db.execute("select sql from sqlite_master where name = ?", [ARTICLES_FTS]).fetchone()
+    if found and f"content='{ARTICLES}'" in found[0]:
+        return
+    db.execute(f"drop table if exists [{ARTICLES_FTS}]")
+    _trigram_index(db)
 
 
 def _rewrite(db: sqlite_utils.Database, column: str, change: Callable[[str, dict[str, Any]], str | None]) -> None:

@@ -84,16 +84,28 @@ def looks_like_syntax(query: str) -> bool:
     return bool(_SYNTAX.search(query))
 
 
-def _matches(query: str, where: list[str]) -> tuple[str | None, str, str]:
+def _matches(query: str, where: list[str], prefix: str = "") -> tuple[str | None, str, str]:
     """(the index that answers `query` — None: a scan —, FROM … WHERE … for its matches under
-    the filters, the value of the :phrase parameter)."""
+    the filters, the value of the :phrase parameter; parameters named `prefix`phrase and
+    `prefix`query)."""
     conditions = "".join(" and " + w for w in where)
     if len(query) >= 3 or short_query(query):
         index = ARTICLES_FTS if len(query) >= 3 else ARTICLES_GRAMS
         value = phrase(query) if index == ARTICLES_GRAMS else '"' + query.replace('"', '""') + '"'
         join = f" join {ARTICLES} a on a.rowid = {index}.rowid" if where else ""
-        return index, f"from {index}{join} where {index} match :phrase{conditions}", value
-    return None, f"from {ARTICLES} a where (instr(a.title, :query) or instr(a.body_text, :query)){conditions}", ""
+        return index, f"from {index}{join} where {index} match :{prefix}phrase{conditions}", value
+    return None, (f"from {ARTICLES} a where (instr(a.title, :{prefix}query) or instr(a.body_text, :{prefix}query))"
+                  f"{conditions}"), ""
+
+
+def contains(query: str, rowid: str = "rowid", prefix: str = "contains_") -> tuple[str, dict[str, str]]:
+    """An SQL condition on the articles' `rowid` column, and its parameters: the article's
+    title or body text contains `query` — the matches of search() (Datasette's search box
+    on the articles table is this)."""
+    query = query.strip()
+    index, source, value = _matches(query, [], prefix)
+    selected = f"{index}.rowid" if index is not None else "a.rowid"
+    return f"{rowid} in (select {selected} {source})", {f"{prefix}query": query, f"{prefix}phrase": value}
 
 
 def count(db: sqlite_utils.Database, query: str, since: str | None = None, until: str | None = None,

@@ -126,6 +126,11 @@ def fast_clean(html: str) -> tuple[str | None, str | None] | None:
     return (cleaned, text) if text else (None, None)
 
 
+def sanitized(html: str) -> str:
+    """HTML through the sanitizer alone (what is served is passed through it again)."""
+    return _CLEANER.clean(html)
+
+
 def _sanitize(html: str) -> str:
     return tidy_blocks(_CLEANER.clean(flatten_deep(unwrap_swallowing(html))).strip())
 
