@@ -23,7 +23,6 @@ import argparse
 import json
 import shutil
 import socket
-import subprocess
 import sys
 import tempfile
 import time

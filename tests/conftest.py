@@ -200,3 +200,14 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Headless Chromium (Debian's package; the README's test command installs it when missing)."""
+    from newscrawl.mirror.browser import BrowserMissing, chromium
+
+    try:
+        return chromium()
+    except BrowserMissing as exc:
+        pytest.fail(str(exc))

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -16,9 +13,9 @@ import pytest
 from newscrawl.archive import Archive
 from newscrawl.archive.search import search
 from newscrawl.items import Article
+from newscrawl.mirror.browser import serve_datasette
 from newscrawl.mirror.generator import GeneratedSite
 from newscrawl.mirror.runner import crawl_through_mirror
-from tests.conftest import free_port
 
 
 @pytest.fixture(scope="module")
@@ -36,21 +33,8 @@ def archive_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def datasette(archive_db: Path) -> Iterator[str]:
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "datasette", "serve", str(archive_db), "-h", "127.0.0.1",
-                               "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{base}/-/versions.json", timeout=1)
-            break
-        except OSError:
-            assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
-            time.sleep(0.2)
-    yield base
-    server.terminate()
-    server.wait(10)
+    with serve_datasette(archive_db) as base:
+        yield base
 
 
 def _get(base: str, path: str, **params: str) -> object:
@@ -64,7 +48,8 @@ def test_the_archive_is_documented_without_a_metadata_file(datasette: str) -> No
     tables = metadata["databases"]["newscrawl"]["tables"]
     assert metadata["title"].startswith("newscrawl")
     assert tables["articles"]["columns"]["share_url"] == Article.descriptions()["share_url"]
-    assert tables["articles"]["fts_table"] == "articles_fts"
+    # Not Datasette's search of the trigram index (0 rows for 茅): the plugin's (test_reading_room).
+    assert "fts_table" not in tables["articles"] and tables["articles_fts"]["hidden"]
     assert set(metadata["databases"]["newscrawl"]["queries"]) == {
         "search", "latest_by_media", "cluster_members", "article_revisions"}
 
@@ -73,10 +58,10 @@ def test_search_box_and_canned_queries_answer(datasette: str, archive_db: Path) 
     archive = Archive(archive_db)
     row = next(archive.articles.rows_where("media is not null and body_text is not null", limit=1))
     term3 = row["title"][:4]
-    expected = {h.id for h in search(archive.db, term3, limit=None)}
-    found = _get(datasette, "/newscrawl/articles.json", _search=term3, _size="max")
-    assert {r["id"] for r in found} == expected
     for term in (row["title"][:2], row["title"][:1], term3):
+        # The table's search (the JSON API too), any length: every match, as scrapy search has them.
+        found = _get(datasette, "/newscrawl/articles.json", _search=term, _size="max")
+        assert {r["id"] for r in found} == {h.id for h in search(archive.db, term, limit=None)}, term
         found = _get(datasette, "/newscrawl/search.json", q=term)
         assert {r["id"] for r in found} == {h.id for h in search(archive.db, term, limit=200)}, term
     latest = _get(datasette, "/newscrawl/latest_by_media.json", media=row["media"])

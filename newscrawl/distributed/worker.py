@@ -37,7 +37,15 @@ from newscrawl.archive.runs import CRAWL
 from newscrawl.crawling import storage_failed
 from newscrawl.crawling.captures import now as utc_now
 from newscrawl.crawling.report import _plain
-from newscrawl.distributed import ALIVE_SECONDS, HEARTBEAT_SECONDS, Keys, Run, connect, new_worker_id, worker_mode
+from newscrawl.distributed import (
+    ALIVE_SECONDS,
+    HEARTBEAT_SECONDS,
+    Keys,
+    Run,
+    connect,
+    new_worker_id,
+    worker_mode,
+)
 from newscrawl.distributed.state import RedisState
 from newscrawl.items import item_fields
 from newscrawl.spiders.history import source_read

@@ -54,8 +54,10 @@ def table_page(request: Any, columns: list[str], metadata: dict[str, Any], reade
         "newscrawl_all_columns_url": f"{request.path}?{urllib.parse.urlencode(every)}",
         "newscrawl_reader_url": f"{request.path}?{urllib.parse.urlencode(pairs)}" if pairs else request.path,
         # The descriptions are shown folded by the plugin's _table.html, not as Datasette's
-        # list of 25 of them above the rows.
+        # list of 25 of them above the rows; facets beyond media and day are not suggested
+        # (a line of column names a reader has no use for).
         "metadata": {k: v for k, v in metadata.items() if k != "columns"},
+        "suggested_facets": [],
     }
 
 
