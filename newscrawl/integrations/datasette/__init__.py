@@ -133,7 +133,7 @@ def filters_from_request(request: Any, database: str, table: str, datasette: Any
 def render_cell(row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any) -> Any:
     if table != ARTICLES or not archive_database(datasette, database):
         return None
-    if column == "title" and value:
+    if column == "title" and value and "id" in row.keys():
         link = datasette.urls.row(database, ARTICLES, pages.row_path(row["id"]))
         return Markup(f'<a class="newscrawl-title" href="{escape(link)}">{escape(value)}</a>')
     if column in ("published_at", "site_published_at", "fetched_at") and value:

@@ -1,0 +1,182 @@
+"""Stories, pure functions: which articles are write-ups of one event.
+
+Near-duplicate detection (similarity.py) finds copies: the same text twice, syndicated, lightly
+edited. Most real duplication is different: one event written up several times — a flash,
+then a fuller story; two desks' midday reviews; a rating action reported twice — with little
+text in common (character 3-gram Jaccard 0.0–0.36). What such write-ups share is what the event
+is made of: its entities (stock codes, Latin names, quoted names, the title's subject), its
+figures, and the rare words of the title and the lead. So an article is described by those
+(`features`), each weighted by its rarity in the archive (IDF), and two articles within
+WINDOW of each other are one event when the weighted overlap of their features is high and
+nothing says they are different (`same_event`). Precision matters more than recall:
+
+- two dates named in the texts that differ (12月7日 and 12月8日) are two events;
+- two title subjects that differ (瑞银： and 瑞信：) are two events, and so are two alike titles
+  that begin with different names (恒大汽车短线下挫, 融创中国短线下挫: two movers);
+- on different days, figures each has and the other lacks (the daily auction's results) make
+  two events;
+- on one day, titles that differ only in their figures (北向资金净流入超30亿 / 超40亿 / 达80亿)
+  are one developing story: its articles stay distinct (different clusters), its story is one.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from newscrawl.processing.merge import BEIJING
+from newscrawl.processing.similarity import normalize
+
+WINDOW = timedelta(hours=36)
+LEAD_CHARS = 160
+ALIKE_TITLES = 0.2  # Jaccard of two titles' bigrams from which their first names must agree
+THRESHOLD = 0.3  # weighted Jaccard of the features (tuned on the real sample: bench/story_quality.py)
+SCHEME = 1  # bump when the features or their keys change: archives re-place their stories
+INDEXED_GRAMS = 8  # the rarest title/lead bigrams an article is found by (beside entities and figures)
+_ENTITY_WEIGHT, _FIGURE_WEIGHT = 2.0, 1.5
+
+_UNIT = r"(?:万亿|亿|万|千)?(?:美元|港元|欧元|日元|元|股|吨|辆|户|家|点|倍|个基点|%)?"
+_FIGURE = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?" + _UNIT)
+# A figure with the words that qualify it: masked as a whole in a title's shape.
+_QUALIFIED = re.compile(r"(?:超过|超|达到|达|逾|近|约|突破|至)?\d+(?:,\d{3})*(?:\.\d+)?" + _UNIT)
+_CODE = re.compile(r"(?<![\d.])(?:\d{6}(?:\.(?:SZ|SH|BJ))?|\d{4,5}\.HK|[A-Z]{1,5}\.(?:N|O|US))(?![\d])")
+_LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]+")
+_QUOTED = re.compile(r"[《“\"]([^》”\"]{2,20})[》”\"]")
+_DATE = re.compile(r"(\d{1,2})月(\d{1,2})日")
+_SUBJECT = re.compile(r"^([^：:｜|，。！？,.!? ]{2,12})[：:]")
+_RUN = re.compile(r"[^\W\d_]+")  # letters only: figures are features of their own
+# Words that begin a title and are no subject: a column's name, not the event's actor.
+_NOT_SUBJECTS = frozenset({"午间公告", "晚间公告", "早间公告", "公告", "快讯", "新能源日报", "免费研报精选", "研报"})
+
+
+@dataclass(frozen=True)
+class Features:
+    """What an article is made of, for telling whether two write-ups are one event."""
+
+    grams: frozenset[str]  # letter bigrams of the title and the lead
+    entities: frozenset[str]  # stock codes, Latin names, quoted names, the title's subject
+    figures: frozenset[str]  # numbers with their units
+    subject: str | None  # the title's subject (before its first "：")
+    dates: frozenset[tuple[int, int]]  # the (month, day)s the texts name
+    shape: str  # the title with its figures (and their qualifiers) masked
+    title: str  # normalized
+    lead_name: str  # the title's first name: its first run of letters, at most 4 of them
+    title_grams: frozenset[str]
+    when: datetime | None  # published, in Beijing time
+
+    @property
+    def day(self) -> int | None:
+        """The Beijing day (days since 1970-01-01), the story index's time bucket."""
+        return None if self.when is None else self.when.toordinal() - 719163
+
+    def keys(self) -> dict[str, float]:
+        """Every feature, as the key it is counted and found under, with its base weight."""
+        out = {f"g:{g}": 1.0 for g in self.grams}
+        out |= {f"e:{e}": _ENTITY_WEIGHT for e in self.entities}
+        out |= {f"f:{f}": _FIGURE_WEIGHT for f in self.figures}
+        return out
+
+
+def features(title: str | None, body_text: str | None, published_at: str | None) -> Features:
+    title = normalize(title or "")
+    lead = normalize(body_text or "")[:LEAD_CHARS]
+    text = f"{title}。{lead}"
+    subject_match = _SUBJECT.match(title)
+    subject = subject_match.group(1) if subject_match and subject_match.group(1) not in _NOT_SUBJECTS else None
+    entities = {c for c in _CODE.findall(text)} | {w.lower() for w in _LATIN.findall(text) if len(w) >= 2}
+    entities |= {q for q in _QUOTED.findall(text)}
+    if subject:
+        entities.add(subject)
+    grams = {run[i : i + 2] for run in _RUN.findall(_FIGURE.sub(" ", text)) for i in range(len(run) - 1)}
+    title_runs = _RUN.findall(_FIGURE.sub(" ", title))
+    return Features(
+        grams=frozenset(grams),
+        entities=frozenset(entities),
+        figures=frozenset(f for f in _FIGURE.findall(text) if not _is_year(f)),
+        subject=subject,
+        dates=frozenset((int(m), int(d)) for m, d in _DATE.findall(text) if 1 <= int(m) <= 12 and 1 <= int(d) <= 31),
+        shape=_QUALIFIED.sub("#", title),
+        title=title,
+        lead_name=title_runs[0][:4] if title_runs else "",
+        title_grams=frozenset(run[i : i + 2] for run in title_runs for i in range(len(run) - 1)),
+        when=_beijing(published_at),
+    )
+
+
+def _is_year(figure: str) -> bool:
+    return len(figure) == 4 and figure.isdigit() and 1990 <= int(figure) <= 2100
+
+
+def _beijing(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return (when if when.tzinfo else when.replace(tzinfo=BEIJING)).astimezone(BEIJING)
+
+
+def key_number(key: str) -> int:
+    """A feature key as the 31-bit number the archive's story index stores."""
+    return zlib.crc32(key.encode("utf-8")) >> 1
+
+
+def idf(count: int, total: int) -> float:
+    """A feature's weight from how many archived articles have it."""
+    return math.log(1.0 + (total + 1) / (count + 1))
+
+
+def index_keys(f: Features, counts: Mapping[str, int]) -> list[str]:
+    """The keys an article is found by: its entities and figures, and its rarest bigrams."""
+    grams = sorted((k for k in f.keys() if k.startswith("g:")), key=lambda k: (counts.get(k, 0), k))
+    return [k for k in f.keys() if not k.startswith("g:")] + grams[:INDEXED_GRAMS]
+
+
+def score(a: Features, b: Features, counts: Mapping[str, int], total: int) -> float:
+    """The weighted Jaccard of two articles' features (each weighted by its rarity)."""
+    ka, kb = a.keys(), b.keys()
+    weight = {k: w * idf(counts.get(k, 0), total) for k, w in (ka | kb).items()}
+    shared = sum(weight[k] for k in ka.keys() & kb.keys())
+    union = sum(weight.values())
+    return shared / union if union else 0.0
+
+
+def conflict(a: Features, b: Features) -> str | None:
+    """Why two articles cannot be one event, or None."""
+    if a.when is None or b.when is None or abs(a.when - b.when) > WINDOW:
+        return "time"
+    if a.dates and b.dates and not a.dates & b.dates:
+        return "dates"
+    if a.subject and b.subject and a.subject not in b.subject and b.subject not in a.subject:
+        return "subject"
+    if a.day != b.day and a.figures - b.figures and b.figures - a.figures:
+        return "figures"
+    if _alike(a.title_grams, b.title_grams) and a.lead_name not in b.title and b.lead_name not in a.title:
+        return "names"
+    return None
+
+
+def _alike(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether two titles are alike in wording (a look-alike is told apart by its names)."""
+    return bool(a and b) and len(a & b) / len(a | b) >= ALIKE_TITLES
+
+
+def running_update(a: Features, b: Features) -> bool:
+    """The same title but for its figures, on one day: updates of one developing story."""
+    return a.day == b.day and a.shape == b.shape and "#" in a.shape and len(a.shape) >= 6
+
+
+def same_event(a: Features, b: Features, counts: Mapping[str, int], total: int,
+               threshold: float = THRESHOLD) -> float:
+    """How surely two articles are one event: 0 when they are not, else a score ≥ threshold."""
+    if conflict(a, b) is not None:
+        return 0.0
+    if running_update(a, b):
+        return 1.0
+    value = score(a, b, counts, total)
+    return value if value >= threshold else 0.0

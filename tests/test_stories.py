@@ -1,0 +1,69 @@
+"""Stories (processing/stories.py): one event, many write-ups — judged on the real sample's
+labelled pairs (bench/story_labels.json) and on the look-alikes the issue names."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from newscrawl.processing.stories import conflict, features, running_update, same_event
+from tests.conftest import SHARED
+
+LABELS = Path(__file__).resolve().parents[1] / "bench" / "story_labels.json"
+
+
+def _judge(records: list[tuple[str, str, str, str]]) -> tuple[dict, Counter, int]:
+    found = {i: features(t, body, when) for i, t, body, when in records}
+    return found, Counter(k for f in found.values() for k in f.keys()), len(found)
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/finews is not here")
+def test_the_real_sample_s_labelled_pairs(real_sample_db: Path) -> None:
+    with sqlite3.connect(real_sample_db) as conn:
+        records = list(conn.execute("select id, title, body_text, published_at from articles"))
+    # The FF write-up Jekyll published without its front matter: read from its source.
+    source = (SHARED / "src" / "_posts" / "2021-12-08-202112082206703990.md").read_text(encoding="utf-8")
+    title = re.search(r'^title: "(.*)"$', source, re.M).group(1)  # type: ignore[union-attr]
+    body = source.split("---", 2)[2].strip().split("\n\n<http")[0]
+    records.append(("202112082206703990", title, body, "2021-12-08T10:18:31+08:00"))
+    found, counts, total = _judge(records)
+    labels = json.loads(LABELS.read_text(encoding="utf-8"))
+    wrong = [(a, b, why) for a, b, why in labels["same"] if not same_event(found[a], found[b], counts, total)]
+    wrong += [(a, b, why) for a, b, why in labels["different"] if same_event(found[a], found[b], counts, total)]
+    assert wrong == []
+    assert len(labels["same"]) >= 4 and len(labels["different"]) >= 10
+
+
+def test_running_updates_are_one_story_and_look_alikes_are_not() -> None:
+    series = [("a", "北向资金净流入达30亿元", "北向资金净流入达30亿元。", "2021-12-08T10:20:00+08:00"),
+              ("b", "北向资金净流入超40亿元", "北向资金净流入超40亿元。", "2021-12-08T10:47:00+08:00"),
+              ("c", "北向资金净流入达80亿元", "北向资金净流入达80亿元。", "2021-12-08T14:50:00+08:00"),
+              ("d", "北向资金净流入达60亿元", "北向资金净流入达60亿元。", "2021-12-09T14:40:00+08:00")]
+    movers = [("m1", "恒大汽车短线下挫", "恒大汽车短线下挫，现跌超5%。", "2021-12-08T12:00:00+08:00"),
+              ("m2", "融创中国短线下挫", "融创中国短线下挫，现跌超5%。", "2021-12-08T13:10:00+08:00")]
+    auctions = [("x1", "财政部：2年期国债中标利率为2.35%", "财政部今日招标的2年期国债中标利率为2.35%，投标倍数2.61。",
+                 "2021-12-08T11:05:00+08:00"),
+                ("x2", "财政部：2年期国债中标利率为2.41%", "财政部今日招标的2年期国债中标利率为2.41%，投标倍数2.87。",
+                 "2021-12-09T11:04:00+08:00")]
+    ratings = [("r1", "瑞银：下调博彩股目标价", "瑞银发表研究报告，下调博彩股目标价。", "2021-12-08T11:13:00+08:00"),
+               ("r2", "瑞信：下调博彩股目标价", "瑞信发表研究报告，下调博彩股目标价。", "2021-12-08T11:40:00+08:00")]
+    found, counts, total = _judge(series + movers + auctions + ratings)
+    assert all(running_update(found[a], found[b]) and same_event(found[a], found[b], counts, total)
+               for a, b in (("a", "b"), ("b", "c"), ("a", "c")))
+    assert not same_event(found["c"], found["d"], counts, total)  # the next day's figure: another day's story
+    assert conflict(found["m1"], found["m2"]) == "names" and not same_event(found["m1"], found["m2"], counts, total)
+    assert conflict(found["x1"], found["x2"]) == "figures"
+    assert conflict(found["r1"], found["r2"]) == "subject"
+
+
+def test_named_dates_and_the_window_part_events() -> None:
+    found, counts, total = _judge([
+        ("p", "美联储宣布加息25个基点", "美联储12月7日宣布加息25个基点。", "2021-12-08T03:00:00+08:00"),
+        ("q", "美联储宣布加息25个基点", "美联储12月8日宣布加息25个基点。", "2021-12-09T03:00:00+08:00"),
+        ("r", "美联储宣布加息25个基点", "美联储宣布加息25个基点。", "2021-12-11T03:00:00+08:00")])
+    assert conflict(found["p"], found["q"]) == "dates" and conflict(found["p"], found["r"]) == "time"
