@@ -81,6 +81,11 @@ class Article:
     duplicate_of: str | None = _doc(
         "For an exact copy (same content_hash under another id): the id archived first, else null."
     )
+    story_id: str | None = _doc(
+        "The event this article reports: articles written up about one event within about 36 hours (by its "
+        "entities, figures and rare words, processing/stories.py) share it, whole clusters at a time; an "
+        "article no other reports has its own id. Its row in `stories` names its representative."
+    )
     fetched_at: str | None = _doc(
         "When the post page was fetched with this content, ISO 8601 UTC (an unchanged re-fetch keeps it)."
     )
@@ -98,7 +103,7 @@ class Article:
 JSON_FIELDS: tuple[str, ...] = ("tags", "provenance")
 # Fields whose change makes a stored article "changed" (a revision). When it was fetched,
 # where its fields came from and which story it was grouped with are not content.
-NOT_CONTENT = frozenset({"fetched_at", "provenance", "cluster_id", "duplicate_of"})
+NOT_CONTENT = frozenset({"fetched_at", "provenance", "cluster_id", "duplicate_of", "story_id"})
 CONTENT_FIELDS: tuple[str, ...] = tuple(n for n in Article.field_names() if n not in NOT_CONTENT)
 
 

@@ -113,6 +113,8 @@ ITEM_PIPELINES = {
     "newscrawl.pipelines.validate.ValidateArticlePipeline": 100,
     "newscrawl.pipelines.clean.CleanArticlePipeline": 200,
     "newscrawl.pipelines.dedup.DedupArticlePipeline": 300,
+    # After dedup (a story holds whole clusters), before the store (which indexes it).
+    "newscrawl.pipelines.stories.StoryPipeline": 350,
     # Before the store: an article is marked pending in the transaction that stores it.
     "newscrawl.pipelines.timeline.InferTimesPipeline": 450,
     "newscrawl.pipelines.store.StoreArticlePipeline": 500,

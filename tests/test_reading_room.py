@@ -75,9 +75,9 @@ def test_an_article_page_is_the_article(room: str, archive_db: Path) -> None:
     assert beijing(article["published_at"]) in page and "Beijing time" in page
     links = {a.get("href") for a in dom.cssselect("a")}
     assert article["share_url"] in links and article["url"] in links
-    # Its story: the other articles of its cluster, each linked.
+    # Its story: the other articles about its event (its cluster's among them), each linked.
     reader = ArchiveReader.open(archive_db)
-    members = reader.cluster_members(article["cluster_id"], but=article["id"])
+    members = reader.story_members(article)
     reader.close()
     assert members and all(f"/newscrawl/articles/{m['id']}" in links for m in members)
 

@@ -67,3 +67,39 @@ def test_named_dates_and_the_window_part_events() -> None:
         ("q", "美联储宣布加息25个基点", "美联储12月8日宣布加息25个基点。", "2021-12-09T03:00:00+08:00"),
         ("r", "美联储宣布加息25个基点", "美联储宣布加息25个基点。", "2021-12-11T03:00:00+08:00")])
     assert conflict(found["p"], found["q"]) == "dates" and conflict(found["p"], found["r"]) == "time"
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/finews is not here")
+def test_a_crawl_of_the_real_sample_places_every_article_in_a_story(real_sample_db: Path) -> None:
+    with sqlite3.connect(real_sample_db) as conn:
+        story = dict(conn.execute("select id, story_id from articles"))
+        rows = conn.execute("select story_id, size, representative from stories").fetchall()
+    assert all(story.values()) and sum(size for _, size, _ in rows) == len(story)
+    assert {s for s, _, _ in rows} == set(story.values()) and all(story[r] == s for s, _, r in rows)
+    duplicates = json.loads((SHARED / "duplicates.json").read_text(encoding="utf-8"))
+    for group in duplicates["groups"]:
+        archived = [i for i in group["ids"] if i in story]
+        if group["kind"] in ("exact", "near"):  # copies: one cluster, so one story
+            assert len({story[i] for i in archived}) == 1, group
+    labels = json.loads(LABELS.read_text(encoding="utf-8"))
+    assert all(story[a] != story[b] for a, b, _ in labels["different"] if a in story and b in story)
+
+
+def test_planted_events_are_one_story_each_and_look_alikes_are_not(serve, tmp_path: Path) -> None:
+    from newscrawl.mirror.generator import GeneratedSite
+    from newscrawl.mirror.runner import crawl_through_mirror
+    from newscrawl.processing.similarity import normalize, shingles
+
+    site = GeneratedSite(articles=200, seed=5, events=4)
+    assert len(site.events.events) == 4
+    result = crawl_through_mirror(serve(site).url, tmp_path)
+    assert result.report["finish_reason"] == "finished", result.log[-2000:]
+    with sqlite3.connect(tmp_path / "newscrawl.db") as conn:
+        rows = {r[0]: r[1:] for r in conn.execute("select id, story_id, cluster_id, body_text from articles")}
+    for event, (in_event, lookalike) in zip(site.events.events, site.events.lookalikes, strict=True):
+        assert len({rows[i][0] for i in event}) == 1, event  # one story …
+        assert len({rows[i][1] for i in event}) == 3, event  # … of three texts (three clusters)
+        texts = [shingles(normalize(rows[i][2])) for i in event]
+        assert all(len(a & b) / len(a | b) < 0.2 for a, b in ((texts[0], texts[1]), (texts[1], texts[2])))
+        assert rows[lookalike][0] != rows[in_event][0]
+    assert result.stats.get("newscrawl/story/event", 0) >= 4 * 2  # counted as they were placed

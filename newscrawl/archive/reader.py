@@ -123,6 +123,19 @@ class ArchiveReader:
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
+    def story_members(self, article: dict[str, Any], limit: int = 100) -> list[dict[str, Any]]:
+        """The other articles of `article`'s story, oldest first: id, title, media,
+        published_at, duplicate_of, cluster_id (its cluster's, for an archive older than stories)."""
+        story = article.get("story_id")
+        if not story:
+            members = self.cluster_members(article.get("cluster_id"), but=article["id"], limit=limit)
+            return [{**m, "cluster_id": article.get("cluster_id")} for m in members]
+        cursor = self.db.conn.execute(
+            f"select id, title, media, published_at, duplicate_of, cluster_id from {ARTICLES} where story_id = ? "
+            "and id != ? order by published_at, id limit ?", [story, article["id"], limit])
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
     def versions(self, article_id: str) -> list[dict[str, Any]]:
         """An article's earlier versions, oldest first: revision, fetched_at, title, body_html, body_text."""
         cursor = self.db.conn.execute(f"select revision, fetched_at, title, body_html, body_text from {REVISIONS} "

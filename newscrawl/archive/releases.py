@@ -1,7 +1,10 @@
 """The SQL behind dataset releases: the selected articles, streamed as JSONL lines made by SQLite.
 
-Cluster deduplication keeps one representative per story: the earliest published article
-of the cluster among the selected ones (ties: the smallest id; undated articles last).
+Cluster deduplication keeps one representative per cluster (copies of one text): the
+earliest published article of the cluster among the selected ones (ties: the smallest id;
+undated articles last). Story deduplication keeps one per story (one event, however many
+write-ups): the fullest write-up among the selected ones — the longest text, then the
+earliest published, then the smallest id (the rule of the `stories` table's representative).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ class Selection:
     category: str | None = None
     media: str | None = None
     ids: tuple[str, ...] | None = None  # only these (a full-text query's hits)
-    dedup: str = "none"  # none | exact | cluster
+    dedup: str = "none"  # none | exact | cluster | story
     since_seq: int | None = None  # only rows written after this write counter
 
 
@@ -67,9 +70,12 @@ def _sql(selection: Selection, columns: str) -> tuple[str, dict[str, Any]]:
     if selection.dedup == "exact":
         where.append("a.duplicate_of is null")
     clause = f"where {' and '.join(where)}" if where else ""
-    if selection.dedup == "cluster":
-        ranked = (f"select {columns}, row_number() over (partition by coalesce(a.cluster_id, a.id) "
-                  f"order by a.published_at is null, a.published_at, a.id) as _rank from {ARTICLES} a {clause}")
+    if selection.dedup in ("cluster", "story"):
+        earliest = "a.published_at is null, a.published_at, a.id"
+        group, order = (("coalesce(a.cluster_id, a.id)", earliest) if selection.dedup == "cluster" else
+                        ("coalesce(a.story_id, a.cluster_id, a.id)", f"length(coalesce(a.body_text, '')) desc, {earliest}"))
+        ranked = (f"select {columns}, row_number() over (partition by {group} order by {order}) as _rank "
+                  f"from {ARTICLES} a {clause}")
         return f"select * from ({ranked}) a where _rank = 1 order by a._published_at, a._id", params
     return f"select {columns} from {ARTICLES} a {clause} order by a.published_at, a.id", params
 

@@ -22,6 +22,7 @@ from w3lib.url import canonicalize_url
 from newscrawl.archive.fts import TextIndex
 from newscrawl.archive.guard import StorageError, foreign_problem, refuse, storage_problem, writes
 from newscrawl.archive.nearindex import DEDUP_KEYS, NearIndex
+from newscrawl.archive.storyindex import STORIES, StoryIndex
 from newscrawl.archive.reader import _EMPTY_JSON, ArchiveReader
 from newscrawl.archive.records import ArchiveRecords
 from newscrawl.archive.schema import ARTICLE_COLUMNS as _COLUMNS
@@ -96,6 +97,7 @@ class Archive(ArchiveRecords, ArchiveReader):
         self.dedup_keys = self.db.table(DEDUP_KEYS)
         self.migrated_from = migrate(self.db)  # the schema version it had
         self.near = NearIndex(self.db, ARTICLES)
+        self.stories = StoryIndex(self.db, ARTICLES)
         self.text_index = TextIndex(ARTICLES_FTS, ARTICLES_GRAMS)
         self._text_changes: list[tuple[int, Any, Any]] = []
         self._seq: int | None = None
@@ -208,11 +210,12 @@ class Archive(ArchiveRecords, ArchiveReader):
         """Write `record` given the `stored` row (from get()), in one transaction.
 
         Unchanged content writes nothing (the first fetched_at survives); changed content
-        keeps the stored version in `revisions`; a new article joins its cluster and the
-        near-duplicate index.
+        keeps the stored version in `revisions`; a new article joins its cluster, the
+        near-duplicate index and the story index (its story is `story_id`, else its own).
         """
         if stored is not None and unchanged(record, stored):
             return "unchanged"
+        record = {**record, "story_id": record.get("story_id") or record["id"]}
         row = {**record, "url_key": url_key(record.get("url")), "seq": self._next_seq()}
         for name in JSON_FIELDS:
             row[name] = json.dumps(row.get(name) or json.loads(_EMPTY_JSON[name]), ensure_ascii=False)
@@ -239,6 +242,7 @@ class Archive(ArchiveRecords, ArchiveReader):
             if stored is not None:
                 self.near.remove(stored["id"], self.near.keys_of(stored.get("body_text") or stored.get("title")))
             self.near.add(record["id"], keys)
+            self.stories.saved(record, stored)
         except BaseException:
             if conn.in_transaction:  # else SQLite rolled the whole group back (a full disk)
                 conn.execute("rollback to article")
@@ -256,6 +260,16 @@ class Archive(ArchiveRecords, ArchiveReader):
         if self.commit_every == 1:
             self.commit()
         return "new" if stored is None else "changed"
+
+    @writes
+    def rebuild_stories(self) -> int:
+        """Every article placed in its story again, in publication order (scrapy reparse):
+        the stories a fresh archive of these texts would have. Returns how many stories."""
+        self.commit()
+        with self.db.conn:
+            self.stories.rebuild()
+        self._rows.clear()  # rows read before hold the stories they had
+        return int(self.db.conn.execute(f"select count(*) from {STORIES}").fetchone()[0])
 
     def _next_seq(self) -> int:
         # Read again for each group (inside its write transaction): another process may have

@@ -1,7 +1,7 @@
 """`scrapy export`: a dataset release from the archive (JSONL, CSV, Parquet) with a manifest.
 
     scrapy export --out DIR [--format jsonl,csv,parquet] [--since D] [--until D] [--time published|fetched]
-                  [--category SLUG] [--media NAME] [--query TERM] [--dedup none|exact|cluster]
+                  [--category SLUG] [--media NAME] [--query TERM] [--dedup none|exact|cluster|story]
                   [--fields id,title,…] [--shard-size N] [--since-release DIR] [--db PATH]
     scrapy export --verify DIR
 
@@ -43,7 +43,8 @@ class Command(ScrapyCommand):
         parser.add_argument("--media", help="media name, e.g. 华夏时报")
         parser.add_argument("--query", help="full-text: only articles whose title or text contains it")
         parser.add_argument("--dedup", default="none", help=f"{'|'.join(DEDUP_MODES)}: none; drop exact copies; "
-                            "one article per story (the earliest published)")
+                            "one article per cluster of copies (the earliest published); one per story, "
+                            "i.e. per event (the fullest write-up: the longest text, then the earliest)")
         parser.add_argument("--fields", help="comma-separated fields (default: all, in schema order)")
         parser.add_argument("--shard-size", type=int, default=0, help="records per file (0: one file)")
         parser.add_argument("--since-release", metavar="DIR", help="only articles new or revised since that release")

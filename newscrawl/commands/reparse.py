@@ -6,7 +6,9 @@ Runs the spider with the current parsers and pipelines, every request answered f
 archive's captures (captures.ReplayMiddleware): the home page, feed and category pages as
 last captured, and every post page ever captured — so articles whose pages have vanished
 from the site are re-parsed too. Changed articles keep their earlier version in `revisions`,
-exactly as when a crawl finds a changed page; the report says what changed.
+exactly as when a crawl finds a changed page; the report says what changed. Then every
+article is placed in its story again, in publication order (the stories of the texts as
+they are now).
 
 Changed and new articles are appended to `articles.jsonl` beside the archive, and the run
 report is `last-reparse.json` beside it (`-s NEWSCRAWL_JSONL=…`, `-s NEWSCRAWL_REPORT=…`,
@@ -95,7 +97,20 @@ class Command(BaseRunSpiderCommand):
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
             return
+        # Articles were placed in their stories as they came, against others still as
+        # before: the stories are placed again over the texts as they are now.
+        try:
+            archive = Archive(path)
+            try:
+                stories = archive.rebuild_stories()
+            finally:
+                archive.close()
+        except ArchiveError as exc:
+            print(f"reparse failed: the stories could not be placed again: {exc}", file=sys.stderr)
+            self.exitcode = 4
+            return
         self._report(path, crawler.stats.get_stats() or {}, len(posts), revisions_before)
+        print(f"stories: {stories:,} (every article placed again, in publication order)")
 
     def _report(self, path: Path, stats: dict, posts: int, revisions_before: int) -> None:
         archive = ArchiveReader.open(path)

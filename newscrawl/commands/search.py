@@ -1,10 +1,11 @@
 """`scrapy search`: full-text search of the archive (Chinese: any 1+ character term).
 
     scrapy search QUERY [--since DATE] [--until DATE] [--category SLUG] [--media NAME]
-                        [--limit 20] [--json] [--db data/newscrawl.db]
+                        [--limit 20] [--stories] [--json] [--db data/newscrawl.db]
 
 A term is a literal substring of the title or text, whatever its length: no operators,
-quotes or wildcards. Read-only: the archive is opened with mode=ro and left as it was.
+quotes or wildcards. --stories groups the hits by story (one event, however many write-ups),
+the story of the best hit first. Read-only: the archive is opened with mode=ro and left as it was.
 Exit codes: 0 searched (with or without results), 1 no archive there (or not one), 2 a bad option.
 """
 
@@ -14,6 +15,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
@@ -42,6 +44,7 @@ class Command(ScrapyCommand):
         parser.add_argument("--category", help="category slug (one word of a split slug is enough)")
         parser.add_argument("--media", help="media name, e.g. 华夏时报")
         parser.add_argument("--limit", type=int, default=20, help="at most this many results (0: all)")
+        parser.add_argument("--stories", action="store_true", help="group the hits by story (event)")
         parser.add_argument("--json", action="store_true", help="one JSON object per result")
         parser.add_argument("--db", help="the archive (default: the NEWSCRAWL_DB setting)")
 
@@ -70,16 +73,28 @@ class Command(ScrapyCommand):
         try:
             hits = archive.search(query, *filters, opts.limit or None)
             total = len(hits) if not opts.limit or len(hits) < opts.limit else archive.search_count(query, *filters)
+            stories = ({r["id"]: r.get("story_id") or r["id"] for r in archive.records([h.id for h in hits])}
+                       if opts.stories else {})
         finally:
             archive.close()
         if looks_like_syntax(query):
             print(f"note: {query!r} is searched as written, one literal substring: there are no operators "
                   "(AND, OR, NOT), quotes or wildcards (*)", file=sys.stderr)
-        for hit in hits:
-            if opts.json:
-                print(json.dumps(hit.as_dict(), ensure_ascii=False))
-            else:
-                print(f"{hit.published_at or '-':25} {hit.media or '-'}  {hit.title}\n    {hit.snippet}\n    {hit.url}")
+        groups: dict[str, list[Any]] = {}
+        for hit in hits:  # best first: a story comes where its best hit does
+            groups.setdefault(stories.get(hit.id, hit.id), []).append(hit)
+        for story, members in groups.items() if opts.stories else [("", hits)]:
+            if opts.stories and not opts.json:
+                print(f"Story {story}: {len(members)} hit{'s' if len(members) != 1 else ''}")
+            for hit in members:
+                if opts.json:
+                    print(json.dumps({**hit.as_dict(), **({"story_id": story} if opts.stories else {})},
+                                     ensure_ascii=False))
+                else:
+                    indent = "  " if opts.stories else ""
+                    print(f"{indent}{hit.published_at or '-':25} {hit.media or '-'}  {hit.title}\n"
+                          f"{indent}    {hit.snippet}\n{indent}    {hit.url}")
         if not opts.json:
             shown = f"{len(hits):,} of {total:,}" if total > len(hits) else f"{total:,}"
-            print(f"{shown} result{'s' if total != 1 else ''}")
+            stories_line = f" in {len(groups):,} stor{'ies' if len(groups) != 1 else 'y'}" if opts.stories else ""
+            print(f"{shown} result{'s' if total != 1 else ''}{stories_line}")

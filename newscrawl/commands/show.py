@@ -64,7 +64,7 @@ class Command(ScrapyCommand):
             if opts.json:
                 print(json.dumps(article, ensure_ascii=False, indent=2))
                 return
-            members = archive.cluster_members(article.get("cluster_id"), but=article_id)
+            members = archive.story_members(article)
             versions = archive.versions(article_id)
         finally:
             archive.close()
@@ -89,9 +89,9 @@ def article_lines(article: dict[str, Any], members: list[dict[str, Any]], versio
         lines += [f"文章来源: {article['source']}", ""]
     lines += [f"Post:     {article.get('url') or '-'}", f"Original: {article.get('share_url') or '-'}"]
     if members:
-        lines += ["", f"Its story ({len(members) + 1} articles):"]
+        lines += ["", f"Its story ({len(members) + 1} articles about this event):"]
         lines += [f"  {m['id']}  {beijing(m['published_at']) or '-':16}  {media_name(m['media']) or '-'}  {m['title']}"
-                  + ("  (a copy)" if m["duplicate_of"] else "") for m in members]
+                  + ("  (a copy of this text)" if m["cluster_id"] == article.get("cluster_id") else "") for m in members]
     if versions:
         lines += ["", f"Earlier versions ({len(versions)}):"]
         lines += [f"  {v['revision']}. fetched {beijing(v['fetched_at'])}: {changed.summary()} since"

@@ -7,9 +7,11 @@ deduplication skipped, and each file's sha256 and record count. `verify()` check
 against its manifest. A delta release (`since_release`) holds the articles written after
 the given release was cut (the archive's write counter `seq`, recorded in its manifest).
 
-Cluster deduplication keeps one representative per story: the earliest published article
-of the cluster among the selected ones (ties: the smallest id; undated articles last); the
-archive's releases.py selects the rows.
+Cluster deduplication keeps one representative per cluster (copies of one text): the
+earliest published article of the cluster among the selected ones (ties: the smallest id;
+undated articles last). Story deduplication keeps one per story (one event): the fullest
+write-up among the selected ones (the longest text, then the earliest). The archive's
+releases.py selects the rows.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from newscrawl.items import Article
 
 MANIFEST = "manifest.json"
 FORMATS = ("jsonl", "csv", "parquet")
-DEDUP_MODES = ("none", "exact", "cluster")
+DEDUP_MODES = ("none", "exact", "cluster", "story")
 TIME_FIELDS = {"published": "published_at", "fetched": "fetched_at"}
 
 

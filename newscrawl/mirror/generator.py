@@ -17,6 +17,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 from newscrawl.mirror import render
+from newscrawl.mirror.events import plant_events
 from newscrawl.mirror.http import MirrorResponse
 from newscrawl.mirror.plants import plant_duplicates, revise
 from newscrawl.mirror.shareanswers import SHARE_CASES, UNSAFE_LINKS, expected_share_fields, share_response
@@ -88,7 +89,7 @@ class GenArticle:
 class GeneratedSite:
     """The generated site as a mirror backend (site pages by path, share answers by id)."""
 
-    def __init__(self, articles: int = 300, seed: int = 1, revised: int = 0, added: int = 0) -> None:
+    def __init__(self, articles: int = 300, seed: int = 1, revised: int = 0, added: int = 0, events: int = 0) -> None:
         self.seed = seed
         rng = random.Random(seed)
         self._home_only_posts = 0
@@ -100,6 +101,7 @@ class GeneratedSite:
                                                NEWEST - step * (n * 7 + 3), planted=kind))
         self.dedup_cases, aliases = plant_duplicates(self.articles, MEDIA)
         self.revised_ids = revise(self.articles, revised)
+        self.events = plant_events(self.articles, events)  # several write-ups of one event, and look-alikes
         # A later edition: `added` articles published after all others, the rest unchanged.
         added_rng, first = random.Random(seed + 2), articles + len(PLANTED)
         self.added_ids = []

@@ -16,7 +16,9 @@ nothing says they are different (`same_event`). Precision matters more than reca
 - on different days, figures each has and the other lacks (the daily auction's results) make
   two events;
 - on one day, titles that differ only in their figures (北向资金净流入超30亿 / 超40亿 / 达80亿)
-  are one developing story: its articles stay distinct (different clusters), its story is one.
+  are one developing story: its articles stay distinct (different clusters), its story is one;
+- write-ups in other words that name the same rare entity and the same rare figure (a flash,
+  then the fuller story) are one event even when their wording overlaps little.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from newscrawl.processing.similarity import normalize
 
 WINDOW = timedelta(hours=36)
 LEAD_CHARS = 160
+RARE_ENTITY, RARE_FIGURE = 50, 5  # archived articles with it, at most, for it to tell an event
 ALIKE_TITLES = 0.2  # Jaccard of two titles' bigrams from which their first names must agree
 THRESHOLD = 0.3  # weighted Jaccard of the features (tuned on the real sample: bench/story_quality.py)
 SCHEME = 1  # bump when the features or their keys change: archives re-place their stories
@@ -40,7 +43,9 @@ INDEXED_GRAMS = 8  # the rarest title/lead bigrams an article is found by (besid
 _ENTITY_WEIGHT, _FIGURE_WEIGHT = 2.0, 1.5
 
 _UNIT = r"(?:万亿|亿|万|千)?(?:美元|港元|欧元|日元|元|股|吨|辆|户|家|点|倍|个基点|%)?"
+# A figure: a number with a unit, a decimal one, or one of 3+ digits (not a day of the month).
 _FIGURE = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?" + _UNIT)
+_TELLING = re.compile(r"\d{3,}|\d\.\d|\D$")
 # A figure with the words that qualify it: masked as a whole in a title's shape.
 _QUALIFIED = re.compile(r"(?:超过|超|达到|达|逾|近|约|突破|至)?\d+(?:,\d{3})*(?:\.\d+)?" + _UNIT)
 _CODE = re.compile(r"(?<![\d.])(?:\d{6}(?:\.(?:SZ|SH|BJ))?|\d{4,5}\.HK|[A-Z]{1,5}\.(?:N|O|US))(?![\d])")
@@ -96,7 +101,7 @@ def features(title: str | None, body_text: str | None, published_at: str | None)
     return Features(
         grams=frozenset(grams),
         entities=frozenset(entities),
-        figures=frozenset(f for f in _FIGURE.findall(text) if not _is_year(f)),
+        figures=frozenset(f for f in _FIGURE.findall(text) if not _is_year(f) and _TELLING.search(f)),
         subject=subject,
         dates=frozenset((int(m), int(d)) for m, d in _DATE.findall(text) if 1 <= int(m) <= 12 and 1 <= int(d) <= 31),
         shape=_QUALIFIED.sub("#", title),
@@ -171,6 +176,14 @@ def running_update(a: Features, b: Features) -> bool:
     return a.day == b.day and a.shape == b.shape and "#" in a.shape and len(a.shape) >= 6
 
 
+def shared_evidence(a: Features, b: Features, counts: Mapping[str, int]) -> bool:
+    """A rare entity (a stock code, a name) and a rare figure both articles have: write-ups of
+    one event in other words (a flash and the fuller story) still name its actor and its figure."""
+    entities = [e for e in a.entities & b.entities if counts.get(f"e:{e}", 0) <= RARE_ENTITY]
+    figures = [f for f in a.figures & b.figures if counts.get(f"f:{f}", 0) <= RARE_FIGURE]
+    return bool(entities and figures)
+
+
 def same_event(a: Features, b: Features, counts: Mapping[str, int], total: int,
                threshold: float = THRESHOLD) -> float:
     """How surely two articles are one event: 0 when they are not, else a score ≥ threshold."""
@@ -179,4 +192,6 @@ def same_event(a: Features, b: Features, counts: Mapping[str, int], total: int,
     if running_update(a, b):
         return 1.0
     value = score(a, b, counts, total)
-    return value if value >= threshold else 0.0
+    if value >= threshold:
+        return value
+    return max(threshold, value) if shared_evidence(a, b, counts) else 0.0

@@ -79,7 +79,7 @@ def _article_data(conn: Any, article_id: str) -> tuple[dict, list, list] | None:
     article = reader.get(article_id)
     if article is None:
         return None
-    return article, reader.cluster_members(article.get("cluster_id"), but=article_id), reader.versions(article_id)
+    return article, reader.story_members(article), reader.versions(article_id)
 
 
 def _version_data(conn: Any, article_id: str, revision: int) -> tuple[dict, dict, dict | None] | None:
@@ -112,10 +112,12 @@ def article_view(datasette: Any, database: str, article: dict[str, Any], members
         "share_url": article.get("share_url"),
         "source_title": article.get("source_title"),
         "story": [{"title": m["title"], "media": media_name(m["media"]), "published": beijing(m["published_at"]),
-                   "url": row(database, ARTICLES, row_path(m["id"])), "copy": bool(m["duplicate_of"])}
+                   "url": row(database, ARTICLES, row_path(m["id"])),
+                   "copy": bool(article.get("cluster_id")) and m["cluster_id"] == article.get("cluster_id")}
                   for m in members],
-        "cluster_url": (datasette.urls.table(database, ARTICLES) + "?" + urllib.parse.urlencode(
-            {"cluster_id": article["cluster_id"]})) if article.get("cluster_id") else None,
+        "story_url": (datasette.urls.table(database, ARTICLES) + "?" + urllib.parse.urlencode(
+            {"story_id": article["story_id"]} if article.get("story_id") else {"cluster_id": article["cluster_id"]}))
+        if article.get("story_id") or article.get("cluster_id") else None,
         "versions": [{"revision": v["revision"], "fetched": beijing(v["fetched_at"]),
                       "url": row(database, REVISIONS, f"{row_path(article['id'])},{v['revision']}"),
                       "changes": changed} for v, changed in history(article, versions)],
