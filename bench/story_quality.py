@@ -1,6 +1,6 @@
 """Benchmark: how well stories (processing/stories.py) tell one event from another on real posts.
 
-    python bench/story_quality.py
+    python bench/story_quality.py [--small 10000] [--large 100000] [--batch 2000] [--no-cost]
 
 Crawls the real sample (../shared/finews) through the mirror into a temporary archive, adds
 the FF post Jekyll published without its front matter (read from its source), and judges the
@@ -11,26 +11,42 @@ Beside them, from the sample's own wording: the running-update series the site c
 events). Feature rarity is counted over these articles, as the archive would count it.
 
 Prints each labelled pair's score and verdict, precision and recall over the pairs, and the
-unlabelled pairs that would be joined (to read). Figures, not assertions.
+unlabelled pairs that would be joined (to read). Then the cost of placing an article in its
+story (StoryPipeline's placement and the story index's writes in the store) for the next
+`--batch` generated articles at `--small` and at `--large` archived (PER_DAY of them a day, as an
+archive grows), and their ratio (goal ≤ 1.5). Figures, not assertions.
 """
 
 from __future__ import annotations
 
+import argparse
+import gc
 import itertools
 import json
 import re
 import sqlite3
 import sys
 import tempfile
+import time
 from collections import Counter
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.pipeline_bench import Stats, items, run  # noqa: E402
+from newscrawl import settings  # noqa: E402
+from newscrawl.archive import Archive  # noqa: E402
+from newscrawl.items import update_item  # noqa: E402
+from newscrawl.mirror.generator import GeneratedSite  # noqa: E402
 from newscrawl.mirror.proxy import MirrorProxy  # noqa: E402
 from newscrawl.mirror.runner import crawl_through_mirror  # noqa: E402
 from newscrawl.mirror.snapshot import SnapshotBackend  # noqa: E402
+from newscrawl.pipelines.clean import CleanArticlePipeline  # noqa: E402
+from newscrawl.pipelines.dedup import DedupArticlePipeline  # noqa: E402
+from newscrawl.pipelines.store import StoreArticlePipeline  # noqa: E402
+from newscrawl.pipelines.stories import StoryPipeline  # noqa: E402
 from newscrawl.processing import stories  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "finews"
@@ -71,7 +87,62 @@ def sample_records(out: Path) -> dict[str, Record]:
     return records
 
 
+PER_DAY = 2_000
+
+
+class Timed:
+    """Seconds spent in a method, wrapped in place."""
+
+    def __init__(self, owner: object, name: str) -> None:
+        self.seconds, method = 0.0, getattr(owner, name)
+
+        def timed(*args: object, **kwargs: object) -> object:
+            started = time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - started
+        setattr(owner, name, timed)
+
+
+def cost(small: int, large: int, batch: int) -> None:
+    print(f"\ngenerating {large + 2 * batch:,} articles, {PER_DAY:,} a day …", flush=True)
+    all_items = items(GeneratedSite(large + 2 * batch, seed=11))
+    # The generated site packs any number of articles into its three days; an archive grows
+    # by days: the articles a story is looked for among (its window) are a few days' worth.
+    start = datetime(2021, 1, 1, tzinfo=timezone(timedelta(hours=8)))
+    for n, item in enumerate(all_items):
+        when = (start + timedelta(days=n / PER_DAY)).isoformat()
+        update_item(item, {"published_at": when, "site_published_at": when})
+    gc.collect()
+    gc.freeze()  # the bench holds every item; a crawl does not
+    with tempfile.TemporaryDirectory() as work:
+        archive, counts = Archive(Path(work) / "bench.db", commit_every=settings.NEWSCRAWL_COMMIT_EVERY), Stats()
+        story = StoryPipeline(archive, counts)
+        pipelines = [CleanArticlePipeline(), DedupArticlePipeline(archive, counts), story,
+                     StoreArticlePipeline(archive, counts)]
+        placing, indexing = Timed(story, "process_item"), Timed(archive.stories, "saved")
+        figures = []
+        for start, end in ((0, small), (small, small + batch), (small + batch, large), (large, large + batch)):
+            placing.seconds = indexing.seconds = 0.0
+            run(pipelines, all_items[start:end], archive)
+            figures.append((end - start, placing.seconds, indexing.seconds))
+        (_, _, _), (n1, p1, i1), _, (n2, p2, i2) = figures
+        for at, n, placed, indexed in ((small, n1, p1, i1), (large, n2, p2, i2)):
+            print(f"next {n:,} at {at:>7,} archived: {(placed + indexed) / n * 1e6:6.0f} µs/article "
+                  f"(placing {placed / n * 1e6:.0f}, indexing {indexed / n * 1e6:.0f})")
+        print(f"per-article cost ratio {large:,} / {small:,}: {((p2 + i2) / n2) / ((p1 + i1) / n1):.2f}")
+        print("placed:", {k.split('/')[-1]: v for k, v in sorted(counts.items()) if '/story/' in k})
+        archive.close()
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--large", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=2_000)
+    parser.add_argument("--no-cost", action="store_true", help="the labelled pairs only")
+    args = parser.parse_args()
     if not SHARED.is_dir():
         sys.exit(f"{SHARED} is not here")
     labels = json.loads((Path(__file__).with_name("story_labels.json")).read_text(encoding="utf-8"))
@@ -114,6 +185,8 @@ def main() -> None:
     print(f"unlabelled pairs joined: {len(joined)}")
     for verdict, a, b in sorted(joined, reverse=True)[:20]:
         print(f"  {verdict:.2f} {records[a][1][:30]} | {records[b][1][:30]}")
+    if not args.no_cost:
+        cost(args.small, args.large, args.batch)
 
 
 if __name__ == "__main__":

@@ -75,8 +75,8 @@ class Article:
         "SHA-1 of the normalized body text (NFKC, no white space): equal for one article under two ids."
     )
     cluster_id: str | None = _doc(
-        "The story this article belongs to: the id of the cluster's first article. Exact copies "
-        "and near-duplicates (syndicated copies, small edits) share it; distinct stories have their own."
+        "The cluster of copies of one text this article belongs to: the id of the cluster's first article. "
+        "Exact copies and near-duplicates (syndicated copies, small edits) share it; other texts have their own."
     )
     duplicate_of: str | None = _doc(
         "For an exact copy (same content_hash under another id): the id archived first, else null."

@@ -130,6 +130,8 @@ CONCURRENT_ITEMS = 8
 # precision and recall.
 NEWSCRAWL_NEAR_DUP_THRESHOLD = 0.6
 NEWSCRAWL_NEAR_DUP_CONTAINMENT = 0.9
+# Stories: write-ups of one event at most this far apart share a story (processing/stories.py).
+NEWSCRAWL_STORY_WINDOW_HOURS = 36.0
 
 # Validate: a time before this date, or more than this many days ahead, is no news's time: it
 # is taken out (newscrawl/validate/implausible_date/<field>) and a plausible one used instead.

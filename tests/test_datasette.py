@@ -51,7 +51,7 @@ def test_the_archive_is_documented_without_a_metadata_file(datasette: str) -> No
     # Not Datasette's search of the trigram index (0 rows for 茅): the plugin's (test_reading_room).
     assert "fts_table" not in tables["articles"] and tables["articles_fts"]["hidden"]
     assert set(metadata["databases"]["newscrawl"]["queries"]) == {
-        "search", "latest_by_media", "cluster_members", "article_revisions"}
+        "search", "latest_by_media", "cluster_members", "story_members", "article_revisions"}
 
 
 def test_search_box_and_canned_queries_answer(datasette: str, archive_db: Path) -> None:

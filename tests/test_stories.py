@@ -8,6 +8,7 @@ import re
 import sqlite3
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -85,21 +86,59 @@ def test_a_crawl_of_the_real_sample_places_every_article_in_a_story(real_sample_
     assert all(story[a] != story[b] for a, b, _ in labels["different"] if a in story and b in story)
 
 
-def test_planted_events_are_one_story_each_and_look_alikes_are_not(serve, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path, dict[str, int]]:
+    """A crawl of a generated site with four planted events (three write-ups each) and look-alikes."""
     from newscrawl.mirror.generator import GeneratedSite
+    from newscrawl.mirror.proxy import MirrorProxy
     from newscrawl.mirror.runner import crawl_through_mirror
-    from newscrawl.processing.similarity import normalize, shingles
 
     site = GeneratedSite(articles=200, seed=5, events=4)
-    assert len(site.events.events) == 4
-    result = crawl_through_mirror(serve(site).url, tmp_path)
+    proxy = MirrorProxy(site)
+    proxy.start_in_thread()
+    out = tmp_path_factory.mktemp("stories")
+    result = crawl_through_mirror(proxy.url, out)
+    proxy.stop()
     assert result.report["finish_reason"] == "finished", result.log[-2000:]
-    with sqlite3.connect(tmp_path / "newscrawl.db") as conn:
+    return site, out / "newscrawl.db", result.stats
+
+
+def test_planted_events_are_one_story_each_and_look_alikes_are_not(planted: tuple[Any, Path, dict]) -> None:
+    from newscrawl.processing.similarity import normalize, shingles
+
+    site, db, stats = planted
+    assert len(site.events.events) == 4
+    with sqlite3.connect(db) as conn:
         rows = {r[0]: r[1:] for r in conn.execute("select id, story_id, cluster_id, body_text from articles")}
+        stories = {r[0]: r[1:] for r in conn.execute("select story_id, size, representative from stories")}
     for event, (in_event, lookalike) in zip(site.events.events, site.events.lookalikes, strict=True):
         assert len({rows[i][0] for i in event}) == 1, event  # one story …
         assert len({rows[i][1] for i in event}) == 3, event  # … of three texts (three clusters)
         texts = [shingles(normalize(rows[i][2])) for i in event]
         assert all(len(a & b) / len(a | b) < 0.2 for a, b in ((texts[0], texts[1]), (texts[1], texts[2])))
         assert rows[lookalike][0] != rows[in_event][0]
-    assert result.stats.get("newscrawl/story/event", 0) >= 4 * 2  # counted as they were placed
+        size, representative = stories[rows[in_event][0]]
+        # The fullest write-up represents it: the report, the longest of the three.
+        assert size == 3 and representative == max(event, key=lambda i: len(rows[i][2]))
+    assert stats.get("newscrawl/story/event", 0) >= 4 * 2  # counted as they were placed
+
+
+def test_export_one_article_per_story_and_search_by_story(planted: tuple[Any, Path, dict], tmp_path: Path) -> None:
+    from tests.conftest import run_scrapy
+
+    site, db, _ = planted
+    with sqlite3.connect(db) as conn:
+        total, stories = conn.execute("select count(*), count(distinct story_id) from articles").fetchone()
+        representatives = {r[0] for r in conn.execute("select representative from stories")}
+    done = run_scrapy("export", "--out", str(tmp_path / "release"), "--dedup", "story", "--db", str(db))
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for f in sorted((tmp_path / "release").glob("*.jsonl")) for line in f.read_text().splitlines()]
+    assert len(lines) == stories < total and {r["id"] for r in lines} == representatives
+    manifest = json.loads((tmp_path / "release" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["dedup"]["mode"] == "story" and manifest["dedup"]["skipped"] == total - stories
+    event = site.events.events[0]
+    found = run_scrapy("search", "星澜半导体", "--stories", "--db", str(db))
+    assert found.returncode == 0 and found.stdout.count("Story ") == 1 and "3 hits" in found.stdout, found.stdout
+    hits = [json.loads(line) for line in run_scrapy("search", "星澜半导体", "--stories", "--json", "--db",
+                                                      str(db)).stdout.splitlines()]
+    assert {h["id"] for h in hits} == set(event) and len({h["story_id"] for h in hits}) == 1

@@ -19,6 +19,8 @@ order by m.rank limit 200""",
                        "order by published_at desc limit 100",
     "cluster_members": f"select published_at, media, title, url, id, duplicate_of from {ARTICLES} "
                        "where cluster_id = :cluster_id order by published_at",
+    "story_members": f"select published_at, media, title, url, id, cluster_id from {ARTICLES} "
+                     "where story_id = :story_id order by published_at",
     "article_revisions": f"select revision, fetched_at, content_hash, title, body_text from {REVISIONS} "
                          "where id = :id order by revision",
 }

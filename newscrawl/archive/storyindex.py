@@ -16,20 +16,34 @@ placed again, in publication order, when it is opened for writing.
 
 from __future__ import annotations
 
+import logging
+import math
 import sqlite3
-from collections import Counter
-from collections.abc import Iterable
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from typing import Any
 
 import sqlite_utils
 
-from newscrawl.processing.stories import SCHEME, Features, features, index_keys, key_number, same_event
+from newscrawl.processing.stories import (
+    LEAD_CHARS,
+    SCHEME,
+    WINDOW,
+    Features,
+    conflict,
+    features,
+    index_keys,
+    key_number,
+    same_event,
+)
 
+logger = logging.getLogger(__name__)
 STORY_KEYS, STORY_COUNTS, STORIES = "story_keys", "story_counts", "stories"
 META = "meta"
 HOT_KEY = 200  # a key more articles share within the window finds no event: it is skipped
 CANDIDATES = 12
-_WINDOW_DAYS = 2  # 36 hours reach at most two Beijing days either side
+FEATURE_CACHE = 2048  # candidates' features kept (bounded: nothing grows with the archive)
 
 
 def features_of(record: dict[str, Any]) -> Features:
@@ -41,6 +55,8 @@ class StoryIndex:
     def __init__(self, db: sqlite_utils.Database, articles: str) -> None:
         self.db = db
         self.articles = articles
+        self.window = WINDOW  # how far apart one event's write-ups may be (NEWSCRAWL_STORY_WINDOW_HOURS)
+        self._cache: OrderedDict[tuple, Features] = OrderedDict()
         self._ensure()
 
     @property
@@ -54,6 +70,10 @@ class StoryIndex:
         found = self.conn.execute(f"select value from {META} where name = 'story_scheme'").fetchone()
         if found is not None and found[0] == str(SCHEME) and self.db[STORIES].exists():
             return
+        archived = self.conn.execute(f"select count(*) from {self.articles}").fetchone()[0]
+        if archived:
+            logger.warning("Placing the archive's %d articles in their stories (once, for this version of "
+                           "newscrawl): a minute per 40,000 articles or so", archived)
         with self.conn:
             self.rebuild()
 
@@ -93,27 +113,46 @@ class StoryIndex:
         own = features_of(record)
         if own.day is None:
             return article_id, "alone"
-        counts = self.counts(own.keys())
+        counts = self.counts(own.numbers)
         ids = self.candidates(index_keys(own, counts), own.day, article_id)
         if not ids:
             return article_id, "alone"
-        rows = self.conn.execute(f"select id, title, body_text, source_body_text, published_at, site_published_at, "
-                                 f"story_id from {self.articles} where id in ({','.join('?' * len(ids))})", ids).fetchall()
-        others = [(r[0], r[6], features(r[1], r[2] or r[3], r[4] or r[5])) for r in rows]
-        counts |= self.counts({k for _, _, f in others for k in f.keys()} - counts.keys())
+        lead = 2 * LEAD_CHARS  # what features() reads of a body
+        rows = self.conn.execute(
+            f"select id, title, substr(coalesce(body_text, source_body_text), 1, {lead}), "
+            f"coalesce(published_at, site_published_at), story_id from {self.articles} "
+            f"where id in ({','.join('?' * len(ids))})", ids).fetchall()
+        # What cannot be the same event is set aside before any weight is read.
+        others = [(r[0], r[4], f) for r in rows
+                  if conflict(own, f := self._features(r[0], r[1], r[2], r[3]), self.window) is None]
+        if not others:
+            return article_id, "alone"
+        counts |= self.counts({k: n for _, _, f in others for k, n in f.numbers.items() if k not in counts})
         total = self.total()
         best, best_score = None, 0.0
         for other_id, story, found_features in others:
-            value = same_event(own, found_features, counts, total)
+            value = same_event(own, found_features, counts, total, window=self.window)
             if value > best_score:
                 best, best_score = story or other_id, value
         return (best, "event") if best is not None else (article_id, "alone")
 
-    def counts(self, keys: Iterable[str]) -> dict[str, int]:
-        """How many articles have each of these feature keys."""
+    def _features(self, article_id: str, title: str | None, lead: str | None, published_at: str | None) -> Features:
+        """A candidate's features: the same few recent articles are candidates again and again."""
+        key = (article_id, title, lead, published_at)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = features(title, lead, published_at)
+            if len(self._cache) > FEATURE_CACHE:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        return found
+
+    def counts(self, keys: Mapping[str, int]) -> dict[str, int]:
+        """How many articles have each of these feature keys (key → its number)."""
         by_number: dict[int, list[str]] = {}
-        for key in keys:
-            by_number.setdefault(key_number(key), []).append(key)
+        for key, number in keys.items():
+            by_number.setdefault(number, []).append(key)
         out: dict[str, int] = {}
         numbers = list(by_number)
         for start in range(0, len(numbers), 500):
@@ -133,9 +172,10 @@ class StoryIndex:
         numbers = list(dict.fromkeys(key_number(k) for k in keys))
         if not numbers:
             return []
+        span = math.ceil(self.window / timedelta(days=1))  # Beijing days either side the window reaches
         rows = self.conn.execute(
             f"select key, id from {STORY_KEYS} where key in ({','.join('?' * len(numbers))}) and day between ? and ? "
-            f"limit {len(numbers) * (HOT_KEY + 1)}", [*numbers, day - _WINDOW_DAYS, day + _WINDOW_DAYS]).fetchall()
+            f"limit {len(numbers) * (HOT_KEY + 1)}", [*numbers, day - span, day + span]).fetchall()
         per_key = Counter(key for key, _ in rows)
         shared = Counter(i for key, i in rows if per_key[key] <= HOT_KEY and i != other_than)
         return [i for i, _ in shared.most_common(CANDIDATES)]
@@ -151,17 +191,17 @@ class StoryIndex:
         self.refresh(stories)
 
     def _add(self, article_id: str, f: Features) -> None:
-        keys = f.keys()
+        numbers = f.numbers
         self.conn.executemany(f"insert into {STORY_COUNTS} (key, n) values (?, 1) on conflict(key) do update set n = n + 1",
-                              [(n,) for n in {key_number(k) for k in keys}])
+                              [(n,) for n in set(numbers.values())])
         if f.day is not None:
-            counts = self.counts(k for k in keys if k.startswith("g:"))
+            counts = self.counts({k: n for k, n in numbers.items() if k.startswith("g:")})
             self.conn.executemany(f"insert or ignore into {STORY_KEYS} (key, day, id) values (?, ?, ?)",
-                                  [(key_number(k), f.day, article_id) for k in index_keys(f, counts)])
+                                  [(numbers[k], f.day, article_id) for k in index_keys(f, counts)])
         self._set_total(self.total() + 1)
 
     def _remove(self, article_id: str, f: Features) -> None:
-        numbers = {key_number(k) for k in f.keys()}
+        numbers = set(f.numbers.values())
         self.conn.executemany(f"update {STORY_COUNTS} set n = n - 1 where key = ? and n > 0", [(n,) for n in numbers])
         if f.day is not None:
             self.conn.executemany(f"delete from {STORY_KEYS} where key = ? and day = ? and id = ?",

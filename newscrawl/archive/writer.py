@@ -22,7 +22,6 @@ from w3lib.url import canonicalize_url
 from newscrawl.archive.fts import TextIndex
 from newscrawl.archive.guard import StorageError, foreign_problem, refuse, storage_problem, writes
 from newscrawl.archive.nearindex import DEDUP_KEYS, NearIndex
-from newscrawl.archive.storyindex import STORIES, StoryIndex
 from newscrawl.archive.reader import _EMPTY_JSON, ArchiveReader
 from newscrawl.archive.records import ArchiveRecords
 from newscrawl.archive.schema import ARTICLE_COLUMNS as _COLUMNS
@@ -35,6 +34,7 @@ from newscrawl.archive.schema import (
     VERSION,
     migrate,
 )
+from newscrawl.archive.storyindex import STORIES, StoryIndex
 from newscrawl.items import CONTENT_FIELDS, JSON_FIELDS
 
 UpsertResult = Literal["new", "changed", "unchanged"]

@@ -29,6 +29,7 @@ from scrapy.settings import SETTINGS_PRIORITIES
 
 from newscrawl import settings as defaults
 from newscrawl.archive import Archive, ArchiveError, ArchiveReader
+from newscrawl.pipelines.stories import story_window
 
 JSONL_NAME, REPORT_NAME = "articles.jsonl", "last-reparse.json"
 # No network, nothing to be polite to: replay as fast as the pipelines go.
@@ -102,6 +103,7 @@ class Command(BaseRunSpiderCommand):
         try:
             archive = Archive(path)
             try:
+                archive.stories.window = story_window(self.settings)
                 stories = archive.rebuild_stories()
             finally:
                 archive.close()

@@ -16,8 +16,8 @@ import lxml.html
 import nh3
 
 from newscrawl.parsing.text import (
-    HTML_PARSER,
     BLOCK_TAGS,
+    HTML_PARSER,
     flatten_deep,
     html_to_text,
     normalize_space,

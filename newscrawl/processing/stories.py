@@ -29,11 +29,12 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from newscrawl.processing.merge import BEIJING
 from newscrawl.processing.similarity import normalize
 
-WINDOW = timedelta(hours=36)
+WINDOW = timedelta(hours=36)  # NEWSCRAWL_STORY_WINDOW_HOURS
 LEAD_CHARS = 160
 RARE_ENTITY, RARE_FIGURE = 50, 5  # archived articles with it, at most, for it to tell an event
 ALIKE_TITLES = 0.2  # Jaccard of two titles' bigrams from which their first names must agree
@@ -78,17 +79,27 @@ class Features:
         """The Beijing day (days since 1970-01-01), the story index's time bucket."""
         return None if self.when is None else self.when.toordinal() - 719163
 
-    def keys(self) -> dict[str, float]:
+    @cached_property
+    def weights(self) -> dict[str, float]:
         """Every feature, as the key it is counted and found under, with its base weight."""
         out = {f"g:{g}": 1.0 for g in self.grams}
         out |= {f"e:{e}": _ENTITY_WEIGHT for e in self.entities}
         out |= {f"f:{f}": _FIGURE_WEIGHT for f in self.figures}
         return out
 
+    def keys(self) -> dict[str, float]:
+        return self.weights
+
+    @cached_property
+    def numbers(self) -> dict[str, int]:
+        """Each feature key's number in the archive's story index."""
+        return {k: key_number(k) for k in self.weights}
+
 
 def features(title: str | None, body_text: str | None, published_at: str | None) -> Features:
     title = normalize(title or "")
-    lead = normalize(body_text or "")[:LEAD_CHARS]
+    # Normalizing drops white space only: twice the lead's length is always enough of the body.
+    lead = normalize((body_text or "")[: 2 * LEAD_CHARS])[:LEAD_CHARS]
     text = f"{title}。{lead}"
     subject_match = _SUBJECT.match(title)
     subject = subject_match.group(1) if subject_match and subject_match.group(1) not in _NOT_SUBJECTS else None
@@ -151,9 +162,9 @@ def score(a: Features, b: Features, counts: Mapping[str, int], total: int) -> fl
     return shared / union if union else 0.0
 
 
-def conflict(a: Features, b: Features) -> str | None:
+def conflict(a: Features, b: Features, window: timedelta = WINDOW) -> str | None:
     """Why two articles cannot be one event, or None."""
-    if a.when is None or b.when is None or abs(a.when - b.when) > WINDOW:
+    if a.when is None or b.when is None or abs(a.when - b.when) > window:
         return "time"
     if a.dates and b.dates and not a.dates & b.dates:
         return "dates"
@@ -185,9 +196,9 @@ def shared_evidence(a: Features, b: Features, counts: Mapping[str, int]) -> bool
 
 
 def same_event(a: Features, b: Features, counts: Mapping[str, int], total: int,
-               threshold: float = THRESHOLD) -> float:
+               threshold: float = THRESHOLD, window: timedelta = WINDOW) -> float:
     """How surely two articles are one event: 0 when they are not, else a score ≥ threshold."""
-    if conflict(a, b) is not None:
+    if conflict(a, b, window) is not None:
         return 0.0
     if running_update(a, b):
         return 1.0

@@ -40,6 +40,7 @@ from newscrawl.archive.schema import (
     SHARE_ATTEMPTS,
 )
 from newscrawl.archive.search import contains
+from newscrawl.archive.storyindex import STORIES, STORY_COUNTS, STORY_KEYS
 from newscrawl.integrations.datasette import pages
 from newscrawl.integrations.datasette.facets import DAY_ARG, DayFacet, MediaFacet
 from newscrawl.items import Article
@@ -48,7 +49,8 @@ from newscrawl.reading import beijing, media_name
 _TITLES = {
     "search": "Search titles and texts (any length: 茅台, 央行, 北向资金)",
     "latest_by_media": "Latest articles of a media",
-    "cluster_members": "A story's articles (its cluster)",
+    "cluster_members": "A cluster's articles (copies of one text)",
+    "story_members": "A story's articles (one event's write-ups)",
     "article_revisions": "An article's earlier versions",
 }
 QUERIES: dict[str, dict[str, Any]] = {name: {"title": _TITLES[name], "sql": sql, "hide_sql": True}
@@ -69,7 +71,12 @@ TABLES: dict[str, dict[str, Any]] = {
         "label_column": "title",
     },
     REVISIONS: {"title": "Revisions", "description": "Earlier versions of articles whose content changed."},
-    CLUSTERS: {"title": "Stories", "description": "One row per story: its first article and how many articles tell it."},
+    CLUSTERS: {"title": "Clusters", "description": "One row per cluster (copies of one text: the same text under "
+                                               "two ids, syndicated copies, small edits): its first article and size."},
+    STORIES: {"title": "Stories", "description": "One row per story (one event, however many write-ups): its size, "
+                                              "first and last publication, its representative (the fullest "
+                                              "write-up) and that one's title.",
+              "sort_desc": "last_published_at"},
     RUNS: {"title": "Runs", "description": "One row per run: spider, kind (crawl: a walk of the site from its home "
                                         "page; partial; backfill; replay: scrapy reparse), start/end, arguments, "
                                         "stats, outcome.",
@@ -81,6 +88,8 @@ TABLES: dict[str, dict[str, Any]] = {
     ARTICLES_FTS: {"hidden": True},
     ARTICLES_GRAMS: {"hidden": True},
     "dedup_keys": {"hidden": True},
+    STORY_KEYS: {"hidden": True},
+    STORY_COUNTS: {"hidden": True},
     "meta": {"hidden": True},
 }
 
