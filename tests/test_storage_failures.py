@@ -73,7 +73,7 @@ def _stopped_once(result, reason: str) -> None:
 
 
 def _comparable_lines(path: Path, listed_twice: set[str]) -> dict[str, dict]:
-    skip = {"fetched_at", "cluster_id", "duplicate_of"}
+    skip = {"fetched_at", "cluster_id", "duplicate_of", "story_id"}  # story: crawl order (conftest)
     listing = {"url", "category", "media", "tags"}
     return {r["id"]: {k: v for k, v in r.items() if k not in skip and (r["id"] not in listed_twice or k not in listing)}
             for r in _lines(path)}

@@ -44,6 +44,7 @@ META = "meta"
 HOT_KEY = 200  # a key more articles share within the window finds no event: it is skipped
 CANDIDATES = 12
 FEATURE_CACHE = 2048  # candidates' features kept (bounded: nothing grows with the archive)
+COUNT_CACHE = 200_000  # feature counts kept (a few MB)
 
 
 def features_of(record: dict[str, Any]) -> Features:
@@ -57,6 +58,7 @@ class StoryIndex:
         self.articles = articles
         self.window = WINDOW  # how far apart one event's write-ups may be (NEWSCRAWL_STORY_WINDOW_HOURS)
         self._cache: OrderedDict[tuple, Features] = OrderedDict()
+        self._counts: OrderedDict[int, int] = OrderedDict()
         self._ensure()
 
     @property
@@ -79,6 +81,7 @@ class StoryIndex:
 
     def rebuild(self) -> None:
         """Every article placed again, in publication order (inside the caller's transaction)."""
+        self._counts.clear()
         for name in (STORY_KEYS, STORY_COUNTS, STORIES):
             self.conn.execute(f"drop table if exists [{name}]")
         self.conn.execute(f"create table [{STORY_KEYS}] (key integer not null, day integer not null, "
@@ -105,7 +108,7 @@ class StoryIndex:
         """(the story of `record`, how: "cluster", "event" or "alone")."""
         article_id = record["id"]
         cluster = record.get("cluster_id")
-        if cluster and cluster != article_id:
+        if cluster:  # (its first article or not: placing again must not depend on which one that is)
             found = self.conn.execute(f"select story_id from {self.articles} where cluster_id = ? and id != ? "
                                       "and story_id is not null limit 1", [cluster, article_id]).fetchone()
             if found is not None:
@@ -149,18 +152,30 @@ class StoryIndex:
         return found
 
     def counts(self, keys: Mapping[str, int]) -> dict[str, int]:
-        """How many articles have each of these feature keys (key → its number)."""
-        by_number: dict[int, list[str]] = {}
-        for key, number in keys.items():
-            by_number.setdefault(number, []).append(key)
+        """How many articles have each of these feature keys (key → its number). Most are common
+        bigrams asked again and again: the counts read are kept (a bounded number of them)."""
         out: dict[str, int] = {}
-        numbers = list(by_number)
+        missing: dict[int, list[str]] = {}
+        for key, number in keys.items():
+            if (n := self._counts.get(number)) is not None:
+                out[key] = n
+            else:
+                missing.setdefault(number, []).append(key)
+        numbers = list(missing)
         for start in range(0, len(numbers), 500):
             part = numbers[start : start + 500]
-            for number, n in self.conn.execute(
-                    f"select key, n from {STORY_COUNTS} where key in ({','.join('?' * len(part))})", part):
-                out.update(dict.fromkeys(by_number[number], n))
+            found = dict(self.conn.execute(
+                f"select key, n from {STORY_COUNTS} where key in ({','.join('?' * len(part))})", part).fetchall())
+            for number in part:
+                n = self._counts[number] = found.get(number, 0)
+                out.update(dict.fromkeys(missing[number], n))
+        while len(self._counts) > COUNT_CACHE:
+            self._counts.popitem(last=False)
         return out
+
+    def forget(self) -> None:
+        """Drop the counts kept (the transaction that changed them was rolled back)."""
+        self._counts.clear()
 
     def total(self) -> int:
         """How many articles the counts are of (read each time: a rollback takes it back too)."""
@@ -192,8 +207,11 @@ class StoryIndex:
 
     def _add(self, article_id: str, f: Features) -> None:
         numbers = f.numbers
+        distinct = set(numbers.values())
         self.conn.executemany(f"insert into {STORY_COUNTS} (key, n) values (?, 1) on conflict(key) do update set n = n + 1",
-                              [(n,) for n in set(numbers.values())])
+                              [(n,) for n in distinct])
+        for number in distinct & self._counts.keys():
+            self._counts[number] += 1
         if f.day is not None:
             counts = self.counts({k: n for k, n in numbers.items() if k.startswith("g:")})
             self.conn.executemany(f"insert or ignore into {STORY_KEYS} (key, day, id) values (?, ?, ?)",
@@ -203,6 +221,8 @@ class StoryIndex:
     def _remove(self, article_id: str, f: Features) -> None:
         numbers = set(f.numbers.values())
         self.conn.executemany(f"update {STORY_COUNTS} set n = n - 1 where key = ? and n > 0", [(n,) for n in numbers])
+        for number in numbers & self._counts.keys():
+            self._counts[number] = max(0, self._counts[number] - 1)
         if f.day is not None:
             self.conn.executemany(f"delete from {STORY_KEYS} where key = ? and day = ? and id = ?",
                                   [(n, f.day, article_id) for n in numbers])

@@ -98,6 +98,7 @@ class Archive(ArchiveRecords, ArchiveReader):
         self.migrated_from = migrate(self.db)  # the schema version it had
         self.near = NearIndex(self.db, ARTICLES)
         self.stories = StoryIndex(self.db, ARTICLES)
+        self.on_rollback.append(self.stories.forget)
         self.text_index = TextIndex(ARTICLES_FTS, ARTICLES_GRAMS)
         self._text_changes: list[tuple[int, Any, Any]] = []
         self._seq: int | None = None
@@ -249,6 +250,7 @@ class Archive(ArchiveRecords, ArchiveReader):
                 conn.execute("release article")
             self._text_changes.clear()
             self._rows.pop(record["id"], None)
+            self.stories.forget()  # its counts went back with the savepoint
             raise
         conn.execute("release article")
         for change in self._text_changes:
