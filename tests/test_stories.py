@@ -142,3 +142,50 @@ def test_export_one_article_per_story_and_search_by_story(planted: tuple[Any, Pa
     hits = [json.loads(line) for line in run_scrapy("search", "星澜半导体", "--stories", "--json", "--db",
                                                       str(db)).stdout.splitlines()]
     assert {h["id"] for h in hits} == set(event) and len({h["story_id"] for h in hits}) == 1
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/finews is not here")
+def test_the_ff_write_ups_and_the_northbound_series_join_the_real_sample_s_stories(real_sample_db: Path,
+                                                                                   tmp_path: Path) -> None:
+    """Into (a copy of) the real sample's archive, through the pipelines: the FF write-up
+    Jekyll published bare (read from its source), and the day's other 北向资金 updates."""
+    import shutil
+
+    from scrapy.exceptions import DropItem
+    from scrapy.utils.test import get_crawler
+
+    from newscrawl.archive import Archive
+    from newscrawl.items import Article
+    from newscrawl.pipelines.clean import CleanArticlePipeline
+    from newscrawl.pipelines.dedup import DedupArticlePipeline
+    from newscrawl.pipelines.stories import StoryPipeline
+    from newscrawl.pipelines.store import StoreArticlePipeline
+
+    shutil.copy(real_sample_db, tmp_path / "newscrawl.db")
+    archive, stats = Archive(tmp_path / "newscrawl.db"), get_crawler().stats
+    pipelines = [CleanArticlePipeline(), DedupArticlePipeline(archive, stats), StoryPipeline(archive, stats),
+                 StoreArticlePipeline(archive, stats)]
+    source = (SHARED / "src" / "_posts" / "2021-12-08-202112082206703990.md").read_text(encoding="utf-8")
+    body = source.split("---", 2)[2].strip().split("\n\n<http")[0]
+    ff = Article(id="202112082206703990", url="https://finews.withounder.com/2021/12/08/202112082206703990.html",
+                 title=re.search(r'^title: "(.*)"$', source, re.M).group(1),  # type: ignore[union-attr]
+                 body_html=f"<p>{body}</p>", published_at="2021-12-08T10:18:31+08:00")
+    series = [Article(id=f"2021120822069000{n}", url=f"https://finews.withounder.com/emnews/2021/12/08/2021120822069000{n}.html",
+                      title=f"北向资金净流入{figure}", body_html=f"<p>北向资金净流入{figure}。</p>", published_at=when)
+              for n, (figure, when) in enumerate((("达30亿元", "2021-12-08T10:20:00+08:00"),
+                                                   ("超50亿元", "2021-12-08T11:30:00+08:00"),
+                                                   ("达80亿元", "2021-12-08T14:50:00+08:00")))]
+    for item in (ff, *series):
+        try:
+            for pipeline in pipelines:
+                item = pipeline.process_item(item)
+        except DropItem as exc:
+            pytest.fail(f"dropped: {exc}")
+    archive.commit()
+    story = {i: archive.get(i) for i in ("202112082206703990", "202112082206717618", "202112082206757673",
+                                         "202112082206761079", *(s.id for s in series))}
+    archive.close()
+    assert story["202112082206703990"]["story_id"] == story["202112082206717618"]["story_id"]  # FF
+    northbound = [story[i] for i in ("202112082206757673", "202112082206761079", *(s.id for s in series))]
+    assert len({r["story_id"] for r in northbound}) == 1  # one developing story …
+    assert len({r["cluster_id"] for r in northbound}) == 4  # … of four texts: the 40 亿 pair is one
