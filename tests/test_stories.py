@@ -158,8 +158,8 @@ def test_the_ff_write_ups_and_the_northbound_series_join_the_real_sample_s_stori
     from newscrawl.items import Article
     from newscrawl.pipelines.clean import CleanArticlePipeline
     from newscrawl.pipelines.dedup import DedupArticlePipeline
-    from newscrawl.pipelines.stories import StoryPipeline
     from newscrawl.pipelines.store import StoreArticlePipeline
+    from newscrawl.pipelines.stories import StoryPipeline
 
     shutil.copy(real_sample_db, tmp_path / "newscrawl.db")
     archive, stats = Archive(tmp_path / "newscrawl.db"), get_crawler().stats
