@@ -46,6 +46,7 @@ from newscrawl.pipelines.clean import CleanArticlePipeline  # noqa: E402
 from newscrawl.pipelines.dedup import DedupArticlePipeline  # noqa: E402
 from newscrawl.pipelines.jsonl import AppendJsonlPipeline  # noqa: E402
 from newscrawl.pipelines.store import StoreArticlePipeline  # noqa: E402
+from newscrawl.pipelines.stories import StoryPipeline  # noqa: E402
 from newscrawl.pipelines.timeline import InferTimesPipeline  # noqa: E402
 from newscrawl.pipelines.validate import ValidateArticlePipeline  # noqa: E402
 
@@ -115,15 +116,15 @@ class WindowStats(Stats):
 
 def local(articles: list, work: Path) -> float:
     """Seconds of the archiver's pipelines in-process, on the same articles: validate, clean,
-    dedup, times to infer, store, JSONL, up to the last commit (no engine, no Redis; the
+    dedup, stories, times to infer, store, JSONL, up to the last commit (no engine, no Redis; the
     inference at the end is not counted, as in the archiver's figure)."""
     work.mkdir(parents=True, exist_ok=True)
     archive, stats = Archive(work / "local.db", commit_every=settings.NEWSCRAWL_COMMIT_EVERY), WindowStats()
     jsonl = AppendJsonlPipeline(str(work / "local.jsonl"), stats, archive)
     infer = InferTimesPipeline(archive, stats)
     infer.jsonl, jsonl.waits = jsonl, archive.time_pending
-    pipelines = [ValidateArticlePipeline(stats), CleanArticlePipeline(), DedupArticlePipeline(archive, stats), infer,
-                 StoreArticlePipeline(archive, stats), jsonl]
+    pipelines = [ValidateArticlePipeline(stats), CleanArticlePipeline(), DedupArticlePipeline(archive, stats),
+                 StoryPipeline(archive, stats), infer, StoreArticlePipeline(archive, stats), jsonl]
     jsonl.open_spider()
     seconds = run(pipelines, articles, archive)  # what the archiver's drain time counts too
     infer.close_spider()

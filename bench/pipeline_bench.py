@@ -1,4 +1,4 @@
-"""Benchmark: clean + dedup + store throughput offline, and how it scales with the archive.
+"""Benchmark: clean + dedup + stories + store throughput offline, and how it scales with the archive.
 
     python bench/pipeline_bench.py [--small 10000] [--large 100000] [--batch 5000]
 
@@ -33,6 +33,7 @@ from newscrawl.mirror.generator import GeneratedSite  # noqa: E402
 from newscrawl.pipelines.clean import CleanArticlePipeline  # noqa: E402
 from newscrawl.pipelines.dedup import DedupArticlePipeline  # noqa: E402
 from newscrawl.pipelines.store import StoreArticlePipeline  # noqa: E402
+from newscrawl.pipelines.stories import StoryPipeline  # noqa: E402
 
 WIDGET = ('<p style="display:none;height:1px;overflow:hidden;"><br /></p><!-- EM_StockImg_Start --><p><img '
           'src="https://webquoteklinepic.eastmoney.com/GetPic.aspx?nid=1.600519"></p><!-- EM_StockImg_End -->')
@@ -102,7 +103,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as work:
         archive, stats = Archive(Path(work) / "bench.db", commit_every=settings.NEWSCRAWL_COMMIT_EVERY,
                                  cache_mib=args.cache_mib), Stats()
-        pipelines = [CleanArticlePipeline(), DedupArticlePipeline(archive, stats), StoreArticlePipeline(archive, stats)]
+        pipelines = [CleanArticlePipeline(), DedupArticlePipeline(archive, stats), StoryPipeline(archive, stats),
+                     StoreArticlePipeline(archive, stats)]
         fill_small = run(pipelines, all_items[: args.small], archive)
         small = run(pipelines, all_items[args.small : args.small + args.batch], archive)
         clusters_small = {r["cluster_id"]: r["size"] for r in archive.clusters.rows_where("size > 1")}
