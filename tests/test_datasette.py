@@ -70,3 +70,15 @@ def test_search_box_and_canned_queries_answer(datasette: str, archive_db: Path) 
     members = _get(datasette, "/newscrawl/cluster_members.json", cluster_id=cluster)
     assert len(members) > 1
     assert _get(datasette, "/newscrawl/article_revisions.json", id=row["id"]) == []
+
+
+def test_request_arguments_are_values_never_sql(datasette: str) -> None:
+    """A facet names a column of the table or nothing; a search term with quotes is a term."""
+    injected = "v]) as v0, (select group_concat(name) from sqlite_master) as value, count(*) as count from (select 1 as v) --"
+    query = urllib.parse.urlencode({"_facet_day": injected, "_extra": "facet_results"})
+    with urllib.request.urlopen(f"{datasette}/newscrawl/articles.json?{query}", timeout=10) as response:
+        facets = json.loads(response.read()).get("facet_results", {})
+    assert injected not in facets  # no facet of it …
+    assert "articles_grams" not in json.dumps(facets, ensure_ascii=False)  # … nor the archive's table names
+    for term in ('"', 'a"', '茅"'):
+        assert isinstance(_get(datasette, "/newscrawl/search.json", q=term), list)

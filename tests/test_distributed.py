@@ -244,7 +244,9 @@ def test_one_archiver_at_a_time(redis_url: str, tmp_path: Path) -> None:
                 "-s", f"NEWSCRAWL_REPORT={tmp_path / 'last-run.json'}")
     # Held by a live archiver (this test's own process stands for it): a second one waits, then
     # gives up in one line naming it, and touches nothing.
-    alive = f"{socket.gethostname()}:{os.getpid()}:abcdef"
+    from newscrawl.distributed.lock import namespace
+
+    alive = f"{socket.gethostname()}:{os.getpid()}:{namespace()}:abcdef"
     client.set(key, alive, ex=600)
     second = run_scrapy(*archiver)
     assert second.returncode == 1 and "Traceback" not in second.stderr, second.stderr[-2000:]
@@ -254,7 +256,7 @@ def test_one_archiver_at_a_time(redis_url: str, tmp_path: Path) -> None:
     # Held by an archiver on this machine whose process is gone (kill -9): taken at once.
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    client.set(key, f"{socket.gethostname()}:{dead.pid}:abcdef", ex=600)
+    client.set(key, f"{socket.gethostname()}:{dead.pid}:{namespace()}:abcdef", ex=600)
     after_kill = run_scrapy(*archiver)
     assert after_kill.returncode == 0 and "no run to archive" in after_kill.stderr, after_kill.stderr[-2000:]
     assert client.get(key) is None  # released when it ended
@@ -264,4 +266,11 @@ def test_one_archiver_at_a_time(redis_url: str, tmp_path: Path) -> None:
     assert first.renew() and not other.renew()
     first.release()
     assert other.acquire(wait=0) is None
+    other.keep(every=0.5)  # renewed from its own thread: held past its time to live …
+    time.sleep(4)
+    assert client.get(key) == other.me.encode() and other.lost is None
+    client.set(key, "elsewhere:1:x:y", ex=600)  # … until another archiver takes it
+    time.sleep(1.5)
+    assert other.lost == "elsewhere:1:x:y"
     other.release()
+    assert client.get(key) == b"elsewhere:1:x:y"  # not its own: left alone

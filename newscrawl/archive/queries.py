@@ -12,7 +12,7 @@ CANNED: dict[str, str] = {
     and {ARTICLES_FTS} match '"' || replace(:q, '"', '""') || '"'
   union all
   select rowid, rank from {ARTICLES_GRAMS} where length(:q) between 1 and 2
-    and {ARTICLES_GRAMS} match '"' || substr(:q, 1, 1) || ' ' || substr(:q, 2, 1) || '"'
+    and {ARTICLES_GRAMS} match '"' || replace(substr(:q, 1, 1) || ' ' || substr(:q, 2, 1), '"', '""') || '"'
 ) m join {ARTICLES} a on a.rowid = m.rowid
 order by m.rank limit 200""",
     "latest_by_media": f"select published_at, title, url, id, cluster_id from {ARTICLES} where media = :media "

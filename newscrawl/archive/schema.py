@@ -239,10 +239,17 @@ def _v8(db: sqlite_utils.Database) -> None:
     """The trigram index declared so that Datasette leaves the articles' search to newscrawl
     (_trigram_index): made again from the articles, once."""
     found = db.execute("select sql from sqlite_master where name = ?", [ARTICLES_FTS]).fetchone()
-    if found and f"content='{ARTICLES}'" in found[0]:
+    # Declared so, and whole: a kill while it was made again leaves the declaration (DDL commits
+    # at once) and an index short of the articles, made again at the next opening.
+    if found and f"content='{ARTICLES}'" in found[0] and _indexed(db) == db[ARTICLES].count:
         return
     db.execute(f"drop table if exists [{ARTICLES_FTS}]")
     _trigram_index(db)
+
+
+def _indexed(db: sqlite_utils.Database) -> int:
+    """How many articles the trigram index holds (FTS5 keeps a size row for each)."""
+    return int(db.execute(f"select count(*) from [{ARTICLES_FTS}_docsize]").fetchone()[0])
 
 
 def _rewrite(db: sqlite_utils.Database, column: str, change: Callable[[str, dict[str, Any]], str | None]) -> None:

@@ -108,6 +108,7 @@ class Command(ScrapyCommand):
                   f"(key {self.lock.key}); one at a time", file=sys.stderr)
             self.exitcode = DID_NOT_RUN
             return
+        self.lock.keep(min(RENEW_SECONDS, self.lock.ttl / 3))  # from now on, however long a step takes
         # Checked by the lock's holder only: checking opens (and may make) the archive.
         if problem := archive_problem(db) or unwritable(s.get("NEWSCRAWL_JSONL")):
             print(f"archiver failed: {problem}", file=sys.stderr)
@@ -124,8 +125,8 @@ class Command(ScrapyCommand):
         from twisted.internet import reactor
 
         def go() -> None:
-            self.renewal = create_looping_call(self._renew)
-            self.renewal.start(min(RENEW_SECONDS, self.lock.ttl / 3), now=False)
+            self.watch = create_looping_call(self._watch_lock)
+            self.watch.start(1.0, now=False)
             deferred_from_coro(self._archive_runs()).addErrback(self._failed)
 
         reactor.callWhenRunning(go)
@@ -136,7 +137,7 @@ class Command(ScrapyCommand):
 
         deadline, archived = time.monotonic() + self.wait, 0
         try:
-            while True:
+            while self.lock.lost is None:
                 run_id = self._next_run()
                 if run_id is None:
                     if not self.follow and time.monotonic() >= deadline:
@@ -149,29 +150,27 @@ class Command(ScrapyCommand):
                     return
                 archived += 1
                 deadline = time.monotonic()  # without --follow: on to the runs already waiting, then done
+            print(f"archiver failed: another archiver ({self.lock.lost}) took the lock: this one stopped",
+                  file=sys.stderr)
+            self.exitcode = DID_NOT_RUN
         finally:
             self._release()
             with contextlib.suppress(ReactorNotRunning):
                 reactor.stop()
 
-    def _renew(self) -> None:
-        try:
-            if self.lock.renew() or (holder := self.lock.acquire(wait=0)) is None:
-                return
-        except redis.RedisError as exc:
-            logger.warning("The archiver's lock was not renewed in Redis: %s", exc)
+    def _watch_lock(self) -> None:
+        """Stop when another archiver took the lock (this one could not renew it in time): two
+        writers would release each other's messages. What this one had not committed is taken again."""
+        if self.lock.lost is None:
             return
-        # Stalled past the lock's time to live, and another archiver took it: two writers
-        # would release each other's messages. What this one had not committed is taken again.
-        logger.error("Another archiver (%s) took the lock: this one stops", holder)
         self.exitcode = DID_NOT_RUN
-        self.renewal.stop()
+        self.watch.stop()
         assert self.crawler_process is not None
         self.crawler_process.stop()
 
     def _release(self) -> None:
-        if getattr(self, "renewal", None) is not None and self.renewal.running:
-            self.renewal.stop()
+        if getattr(self, "watch", None) is not None and self.watch.running:
+            self.watch.stop()
         with contextlib.suppress(redis.RedisError):
             self.lock.release()
 

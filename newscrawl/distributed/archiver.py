@@ -175,6 +175,9 @@ class ArchiverSpider(Spider):
                                 recovered)
         started = time.perf_counter()
         while self.archive.failed is None:
+            # The pipelines never wait: between batches, the reactor's own work (heartbeats,
+            # progress, a Ctrl-C, the lock's watch) gets its turn.
+            await asyncio.sleep(0)
             messages = self.inbox.take()
             if not messages:
                 if self.run.over() and self.inbox.empty():

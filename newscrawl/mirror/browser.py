@@ -46,8 +46,10 @@ def _free_port() -> int:
 def serve_datasette(db: Path, timeout: float = 30.0) -> Iterator[str]:
     """`datasette serve db` on 127.0.0.1 while the block runs: its base URL."""
     port = _free_port()
+    # Its log goes to a file: a pipe nobody reads would stop a talkative server once full.
+    log = tempfile.TemporaryFile()
     server = subprocess.Popen([sys.executable, "-m", "datasette", "serve", str(db), "-h", "127.0.0.1", "-p", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                              stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
@@ -57,8 +59,8 @@ def serve_datasette(db: Path, timeout: float = 30.0) -> Iterator[str]:
                 break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    error = server.stderr.read().decode() if server.stderr and server.poll() is not None else ""
-                    raise RuntimeError(f"datasette did not start: {error[-2000:]}") from None
+                    log.seek(0)
+                    raise RuntimeError(f"datasette did not start: {log.read().decode(errors='replace')[-2000:]}") from None
                 time.sleep(0.2)
         yield base
     finally:
@@ -67,13 +69,16 @@ def serve_datasette(db: Path, timeout: float = 30.0) -> Iterator[str]:
             server.wait(10)
         except subprocess.TimeoutExpired:
             server.kill()
+        log.close()
 
 
 def _run(url: str, *arguments: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
     with tempfile.TemporaryDirectory(prefix="newscrawl-chromium-") as profile:
         command = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                    "--no-first-run", "--hide-scrollbars", f"--user-data-dir={profile}",
+                   # No host but 127.0.0.1 resolves, and a literal address goes to a proxy that is not there.
                    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+                   "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=127.0.0.1",
                    f"--window-size={WINDOW[0]},{WINDOW[1]}", "--virtual-time-budget=3000", *arguments, url]
         env = {"HOME": profile, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
         return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env, cwd=profile)

@@ -27,7 +27,6 @@ from datasette import hookimpl
 from datasette.filters import FilterArguments
 from markupsafe import Markup, escape
 
-from newscrawl.archive import is_archive
 from newscrawl.archive.queries import CANNED, on_day
 from newscrawl.archive.schema import (
     ARTICLES,
@@ -43,6 +42,7 @@ from newscrawl.archive.search import contains
 from newscrawl.archive.storyindex import STORIES, STORY_COUNTS, STORY_KEYS
 from newscrawl.integrations.datasette import pages
 from newscrawl.integrations.datasette.facets import DAY_ARG, DayFacet, MediaFacet
+from newscrawl.integrations.datasette.pages import archive_database
 from newscrawl.items import Article
 from newscrawl.reading import beijing, media_name
 
@@ -92,12 +92,6 @@ TABLES: dict[str, dict[str, Any]] = {
     STORY_COUNTS: {"hidden": True},
     "meta": {"hidden": True},
 }
-
-
-def archive_database(datasette: Any, database: str | None) -> bool:
-    """Whether `database` of this Datasette is a newscrawl archive (asked again when the file changes)."""
-    db = datasette.databases.get(database) if database else None
-    return bool(db is not None and db.path and is_archive(str(db.path)))
 
 
 @hookimpl

@@ -17,6 +17,7 @@ from datasette.facets import ColumnFacet, Facet
 from datasette.utils import path_with_added_args, path_with_removed_args
 
 from newscrawl.archive.queries import days
+from newscrawl.integrations.datasette.pages import reader_table
 from newscrawl.reading import media_name
 
 DAY_ARG = "_day"
@@ -31,11 +32,16 @@ class DayFacet(Facet):  # type: ignore[misc]
     async def facet_results(self) -> tuple[list[dict[str, Any]], list[str]]:
         results: list[dict[str, Any]] = []
         timed_out: list[str] = []
+        if not reader_table(self.ds, self.database, self.table):
+            return results, timed_out
         size = self.get_facet_size()
         selected = self.request.args.get(DAY_ARG)
+        known = set(await self.get_columns(self.sql, self.params))
         for source_and_config in self.get_configs():
             config = source_and_config["config"]
             column = config.get("column") or config["simple"]
+            if column not in known:  # a request's facet names a column of the table, or nothing
+                continue
             try:
                 sql = days(self.sql, column, size + 1)
                 rows = await self.ds.execute(self.database, sql, self.params, truncate=False,  # SQL of archive/queries.py
@@ -67,6 +73,11 @@ class MediaFacet(ColumnFacet):  # type: ignore[misc]
         return []
 
     async def facet_results(self) -> tuple[list[dict[str, Any]], list[str]]:
+        if not reader_table(self.ds, self.database, self.table):
+            return [], []
+        known = set(await self.get_columns(self.sql, self.params))
+        if any((c["config"].get("column") or c["config"].get("simple")) not in known for c in self.get_configs()):
+            return [], []
         results, timed_out = await super().facet_results()
         for facet in results:
             facet["type"] = "column"  # shown as an ordinary column facet

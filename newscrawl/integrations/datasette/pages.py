@@ -14,7 +14,7 @@ import sqlite_utils
 from datasette.utils import tilde_encode, urlsafe_components
 from markupsafe import Markup, escape
 
-from newscrawl.archive.reader import ArchiveReader
+from newscrawl.archive.reader import ArchiveReader, is_archive
 from newscrawl.archive.schema import ARTICLES, REVISIONS
 from newscrawl.archive.search import count, search
 from newscrawl.reading import beijing, body_html, history, media_name, shown_times
@@ -22,6 +22,23 @@ from newscrawl.reading import beijing, body_html, history, media_name, shown_tim
 SEARCH_LIMIT = 200
 PREVIEW_CHARS = 80
 _TAG = re.compile(r"<[^>]*>")
+
+
+def archive_database(datasette: Any, database: str | None) -> bool:
+    """Whether `database` of this Datasette is a newscrawl archive (asked again when the file changes)."""
+    db = datasette.databases.get(database) if database else None
+    return bool(db is not None and db.path and is_archive(str(db.path)))
+
+
+def reader_table(datasette: Any, database: str | None, table: str | None) -> bool:
+    """Whether this is an archive's articles table (the reading room's own)."""
+    return table == ARTICLES and archive_database(datasette, database)
+
+
+def web_link(url: str | None) -> str | None:
+    """`url` when a browser may follow it (http or https), else None: a share link can be
+    anything a post carried (javascript:, data:)."""
+    return url if url and urllib.parse.urlsplit(url.strip()).scheme.lower() in ("http", "https") else None
 
 
 def row_path(article_id: str) -> str:
@@ -108,8 +125,8 @@ def article_view(datasette: Any, database: str, article: dict[str, Any], members
         "site_time": site_time,
         "body": Markup(body_html(article)),
         "digest": article.get("digest"),
-        "post_url": article.get("url"),
-        "share_url": article.get("share_url"),
+        "post_url": web_link(article.get("url")),
+        "share_url": web_link(article.get("share_url")),
         "source_title": article.get("source_title"),
         "story": [{"title": m["title"], "media": media_name(m["media"]), "published": beijing(m["published_at"]),
                    "url": row(database, ARTICLES, row_path(m["id"])),
@@ -151,16 +168,19 @@ async def search_page(datasette: Any, database: str, request: Any) -> dict[str, 
         hits, view["total"] = await datasette.get_database(database).execute_fn(run)
         view["hits"] = [{"title": h.title, "url": datasette.urls.row(database, ARTICLES, row_path(h.id)),
                          "media": media_name(h.media), "published": beijing(h.published_at),
-                         "snippet": _marked(h.snippet)} for h in hits]
+                         "snippet": _marked(h.snippet, term)} for h in hits]
     return {"newscrawl_search": view}
 
 
-def _marked(snippet: str) -> Markup:
-    """search()'s snippet, its [match] marked."""
-    out, rest = [], snippet
-    while "[" in rest and "]" in rest[rest.index("[") :]:
-        before, _, after = rest.partition("[")
-        found, _, rest = after.partition("]")
-        out.append(f"{escape(before)}<mark>{escape(found)}</mark>")
-    out.append(str(escape(rest)))
-    return Markup("".join(out))
+def _marked(snippet: str, term: str) -> Markup:
+    """search()'s snippet with its [match] marked: the one bracketed run that is the term
+    (the text's own brackets stay as they are)."""
+    lower, at = snippet.lower(), -1
+    for start in range(len(snippet)):
+        if snippet.startswith("[", start) and lower.startswith(term.lower() + "]", start + 1):
+            at = start
+            break
+    if at < 0:
+        return Markup(escape(snippet))
+    end = at + 1 + len(term)
+    return Markup(f"{escape(snippet[:at])}<mark>{escape(snippet[at + 1 : end])}</mark>{escape(snippet[end + 1 :])}")
