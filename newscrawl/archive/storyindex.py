@@ -36,6 +36,7 @@ from newscrawl.processing.stories import (
     index_keys,
     key_number,
     same_event,
+    weighed,
 )
 
 logger = logging.getLogger(__name__)
@@ -133,8 +134,10 @@ class StoryIndex:
         counts |= self.counts({k: n for _, _, f in others for k, n in f.numbers.items() if k not in counts})
         total = self.total()
         best, best_score = None, 0.0
+        mine = weighed(own, counts, total)
         for other_id, story, found_features in others:
-            value = same_event(own, found_features, counts, total, window=self.window)
+            value = same_event(own, found_features, counts, total, window=self.window,
+                               weights=(mine, weighed(found_features, counts, total)))
             if value > best_score:
                 best, best_score = story or other_id, value
         return (best, "event") if best is not None else (article_id, "alone")

@@ -153,12 +153,19 @@ def index_keys(f: Features, counts: Mapping[str, int]) -> list[str]:
     return [k for k in f.keys() if not k.startswith("g:")] + grams[:INDEXED_GRAMS]
 
 
-def score(a: Features, b: Features, counts: Mapping[str, int], total: int) -> float:
-    """The weighted Jaccard of two articles' features (each weighted by its rarity)."""
-    ka, kb = a.keys(), b.keys()
-    weight = {k: w * idf(counts.get(k, 0), total) for k, w in (ka | kb).items()}
-    shared = sum(weight[k] for k in ka.keys() & kb.keys())
-    union = sum(weight.values())
+def weighed(f: Features, counts: Mapping[str, int], total: int) -> dict[str, float]:
+    """Each feature's weight: its base weight times its rarity."""
+    return {k: w * idf(counts.get(k, 0), total) for k, w in f.weights.items()}
+
+
+def score(a: Features, b: Features, counts: Mapping[str, int], total: int,
+          weights: tuple[Mapping[str, float], Mapping[str, float]] | None = None) -> float:
+    """The weighted Jaccard of two articles' features (each weighted by its rarity). A key
+    weighs the same in both, so the union is the two sums less the shared part; `weights`
+    (from weighed) saves weighing an article again for each other one."""
+    wa, wb = weights or (weighed(a, counts, total), weighed(b, counts, total))
+    shared = sum(wa[k] for k in wa.keys() & wb.keys())
+    union = sum(wa.values()) + sum(wb.values()) - shared
     return shared / union if union else 0.0
 
 
@@ -196,13 +203,14 @@ def shared_evidence(a: Features, b: Features, counts: Mapping[str, int]) -> bool
 
 
 def same_event(a: Features, b: Features, counts: Mapping[str, int], total: int,
-               threshold: float = THRESHOLD, window: timedelta = WINDOW) -> float:
+               threshold: float = THRESHOLD, window: timedelta = WINDOW,
+               weights: tuple[Mapping[str, float], Mapping[str, float]] | None = None) -> float:
     """How surely two articles are one event: 0 when they are not, else a score ≥ threshold."""
     if conflict(a, b, window) is not None:
         return 0.0
     if running_update(a, b):
         return 1.0
-    value = score(a, b, counts, total)
+    value = score(a, b, counts, total, weights)
     if value >= threshold:
         return value
     return max(threshold, value) if shared_evidence(a, b, counts) else 0.0
