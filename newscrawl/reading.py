@@ -13,11 +13,11 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from newscrawl.processing.cleaning import sanitized
 from newscrawl.processing.merge import BEIJING
+from newscrawl.processing.timeline import parse_time
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 _SPACES = re.compile(r"\s+")
@@ -31,13 +31,8 @@ def beijing(value: str | None) -> str | None:
     it is no ISO time."""
     if not value:
         return None
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=BEIJING)  # the archive's times without an offset are the site's, Beijing
-    return when.astimezone(BEIJING).strftime(TIME_FORMAT)
+    when = parse_time(value)  # the archive's times without an offset are the site's, Beijing
+    return when.astimezone(BEIJING).strftime(TIME_FORMAT) if when is not None else value
 
 
 def shown_times(article: dict[str, Any]) -> tuple[str | None, str | None]:

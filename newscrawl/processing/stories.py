@@ -33,6 +33,7 @@ from functools import cached_property
 
 from newscrawl.processing.merge import BEIJING
 from newscrawl.processing.similarity import normalize
+from newscrawl.processing.timeline import parse_time
 
 WINDOW = timedelta(hours=36)  # NEWSCRAWL_STORY_WINDOW_HOURS
 LEAD_CHARS = 160
@@ -128,13 +129,8 @@ def _is_year(figure: str) -> bool:
 
 
 def _beijing(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return (when if when.tzinfo else when.replace(tzinfo=BEIJING)).astimezone(BEIJING)
+    when = parse_time(value)
+    return when.astimezone(BEIJING) if when is not None else None
 
 
 def key_number(key: str) -> int:
