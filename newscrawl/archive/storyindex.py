@@ -48,11 +48,6 @@ FEATURE_CACHE = 2048  # candidates' features kept (bounded: nothing grows with t
 COUNT_CACHE = 200_000  # feature counts kept (a few MB)
 
 
-def features_of(record: dict[str, Any]) -> Features:
-    return features(record.get("title"), record.get("body_text") or record.get("source_body_text"),
-                    record.get("published_at") or record.get("site_published_at"))
-
-
 class StoryIndex:
     def __init__(self, db: sqlite_utils.Database, articles: str) -> None:
         self.db = db
@@ -100,7 +95,7 @@ class StoryIndex:
                 record = dict(zip(names, values))
                 record["story_id"] = self.place(record)[0]
                 self.conn.execute(f"update {self.articles} set story_id = ? where id = ?", [record["story_id"], record["id"]])
-                self._add(record["id"], features_of(record))
+                self._add(record["id"], self._of(record))
                 self.refresh([record["story_id"]])
         self.conn.execute(f"insert or replace into {META} (name, value) values ('story_scheme', ?)", [str(SCHEME)])
 
@@ -114,7 +109,7 @@ class StoryIndex:
                                       "and story_id is not null limit 1", [cluster, article_id]).fetchone()
             if found is not None:
                 return found[0], "cluster"  # a story holds whole clusters
-        own = features_of(record)
+        own = self._of(record)
         if own.day is None:
             return article_id, "alone"
         counts = self.counts(own.numbers)
@@ -141,6 +136,12 @@ class StoryIndex:
             if value > best_score:
                 best, best_score = story or other_id, value
         return (best, "event") if best is not None else (article_id, "alone")
+
+    def _of(self, record: dict[str, Any]) -> Features:
+        """An article's features, through the cache: placing it and indexing it ask twice."""
+        return self._features(record["id"], record.get("title"),
+                              (record.get("body_text") or record.get("source_body_text") or "")[: 2 * LEAD_CHARS],
+                              record.get("published_at") or record.get("site_published_at"))
 
     def _features(self, article_id: str, title: str | None, lead: str | None, published_at: str | None) -> Features:
         """A candidate's features: the same few recent articles are candidates again and again."""
@@ -203,9 +204,9 @@ class StoryIndex:
         """Index `record` as written (it was `stored` before, or new), and mend its stories' rows."""
         stories = {record.get("story_id") or record["id"]}
         if stored is not None:
-            self._remove(stored["id"], features_of(stored))
+            self._remove(stored["id"], self._of(stored))
             stories.add(stored.get("story_id") or stored["id"])
-        self._add(record["id"], features_of(record))
+        self._add(record["id"], self._of(record))
         self.refresh(stories)
 
     def _add(self, article_id: str, f: Features) -> None:
