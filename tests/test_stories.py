@@ -52,14 +52,25 @@ def test_running_updates_are_one_story_and_look_alikes_are_not() -> None:
                 ("x2", "财政部：2年期国债中标利率为2.41%", "财政部今日招标的2年期国债中标利率为2.41%，投标倍数2.87。",
                  "2021-12-09T11:04:00+08:00")]
     ratings = [("r1", "瑞银：下调博彩股目标价", "瑞银发表研究报告，下调博彩股目标价。", "2021-12-08T11:13:00+08:00"),
-               ("r2", "瑞信：下调博彩股目标价", "瑞信发表研究报告，下调博彩股目标价。", "2021-12-08T11:40:00+08:00")]
-    found, counts, total = _judge(series + movers + auctions + ratings)
+               ("r2", "瑞信：下调博彩股目标价", "瑞信发表研究报告，下调博彩股目标价。", "2021-12-08T11:40:00+08:00"),
+               ("r3", "中金：维持腾讯控股跑赢行业评级", "中金发布研报，维持腾讯控股(00700.HK)跑赢行业评级。",
+                "2021-12-08T09:10:00+08:00"),
+               ("r4", "中金：维持美团跑赢行业评级", "中金发布研报，维持美团(03690.HK)跑赢行业评级。",
+                "2021-12-08T09:40:00+08:00")]
+    # One day's auctions of two tenors: the same line but for a label (2年期, 5年期) and figures.
+    tenors = [("t2", "财政部：2年期国债中标利率为2.35%", "财政部今日招标的2年期国债中标利率为2.35%。",
+               "2021-12-08T11:05:00+08:00"),
+              ("t5", "财政部：5年期国债中标利率为2.62%", "财政部今日招标的5年期国债中标利率为2.62%。",
+               "2021-12-08T11:06:00+08:00")]
+    found, counts, total = _judge(series + movers + auctions + ratings + tenors)
     assert all(running_update(found[a], found[b]) and same_event(found[a], found[b], counts, total)
                for a, b in (("a", "b"), ("b", "c"), ("a", "c")))
     assert not same_event(found["c"], found["d"], counts, total)  # the next day's figure: another day's story
     assert conflict(found["m1"], found["m2"]) == "names" and not same_event(found["m1"], found["m2"], counts, total)
     assert conflict(found["x1"], found["x2"]) == "figures"
     assert conflict(found["r1"], found["r2"]) == "subject"
+    assert conflict(found["r3"], found["r4"]) == "objects" and not same_event(found["r3"], found["r4"], counts, total)
+    assert not running_update(found["t2"], found["t5"]) and conflict(found["t2"], found["t5"]) == "labels"
 
 
 def test_named_dates_and_the_window_part_events() -> None:
@@ -120,6 +131,9 @@ def test_planted_events_are_one_story_each_and_look_alikes_are_not(planted: tupl
         size, representative = stories[rows[in_event][0]]
         # The fullest write-up represents it: the report, the longest of the three.
         assert size == 3 and representative == max(event, key=lambda i: len(rows[i][2]))
+    # One broker's ratings of two companies: one subject, one template, two events.
+    assert len(site.events.rated) == 4
+    assert all(rows[a][0] != rows[b][0] for a, b in site.events.rated), site.events.rated
     assert stats.get("newscrawl/story/event", 0) >= 4 * 2  # counted as they were placed
 
 

@@ -318,17 +318,26 @@ def _record(names: list[str], row: tuple) -> dict[str, Any]:
 def is_archive(path: str) -> bool:
     """Whether the file at `path` is an archive a reader can read (a read-only look, asked
     again when the file changes)."""
+    return archive_columns(path) is not None
+
+
+def archive_columns(path: str) -> frozenset[str] | None:
+    """The columns of the articles of the archive at `path` (an older archive, read without
+    migrating it, lacks the newer ones), or None when it is no archive a reader can read."""
     try:
         stat = os.stat(path)
     except OSError:
-        return False
-    return _is_archive(path, stat.st_mtime_ns, stat.st_size)
+        return None
+    return _archive_columns(path, stat.st_mtime_ns, stat.st_size)
 
 
 @lru_cache(maxsize=64)
-def _is_archive(path: str, mtime_ns: int, size: int) -> bool:
+def _archive_columns(path: str, mtime_ns: int, size: int) -> frozenset[str] | None:
     try:
-        ArchiveReader.open(path).close()
+        reader = ArchiveReader.open(path)
     except ArchiveError:
-        return False
-    return True
+        return None
+    try:
+        return frozenset(c.name for c in reader.articles.columns)
+    finally:
+        reader.close()

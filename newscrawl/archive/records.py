@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,13 +18,16 @@ import sqlite_utils
 from newscrawl.archive import captures, runs, shares, sources, timeline
 from newscrawl.archive.guard import writes
 from newscrawl.archive.schema import JSONL_FILES
+from newscrawl.archive.storyindex import StoryIndex
 
 
 class ArchiveRecords:
     """Mixed into the writer (writer.Archive), which opens `db` and keeps `_rows`."""
 
     db: sqlite_utils.Database
+    stories: StoryIndex
     _rows: OrderedDict[str, dict[str, Any] | None]
+    records: Callable[[list[str]], Iterator[dict[str, Any]]]
 
     # --- captures and runs -----------------------------------------------------------------
     @writes
@@ -71,9 +75,14 @@ class ArchiveRecords:
     @writes
     def set_inferred_times(self, updates: list[tuple[str, str, str]]) -> None:
         """(id, published_at, its provenance) for articles whose time was inferred."""
+        before = {r["id"]: r for r in self.records([u[0] for u in updates])}
         timeline.set_times(self.db.conn, updates)
         for article_id, _, _ in updates:
             self._rows.pop(article_id, None)
+        # Placed again in their stories, under their new days.
+        for record in self.records(list(before)):
+            for changed in self.stories.moved(record, before[record["id"]]):
+                self._rows.pop(changed, None)
 
     # --- the JSONL files written with the archive's commits ------------------------------------
     def jsonl_size(self, name: str) -> int | None:

@@ -58,7 +58,7 @@ class Rows:
         return record
 
 
-def _sql(selection: Selection, columns: str) -> tuple[str, dict[str, Any]]:
+def _sql(selection: Selection, columns: str, have: set[str]) -> tuple[str, dict[str, Any]]:
     where, params = article_filters(selection.since, selection.until, selection.category, selection.media,
                                     selection.time_column)
     if selection.since_seq is not None:
@@ -72,8 +72,10 @@ def _sql(selection: Selection, columns: str) -> tuple[str, dict[str, Any]]:
     clause = f"where {' and '.join(where)}" if where else ""
     if selection.dedup in ("cluster", "story"):
         earliest = "a.published_at is null, a.published_at, a.id"
+        # An archive from before stories (read, not migrated) has none: its clusters are its stories.
+        story = "a.story_id, " if "story_id" in have else ""
         group, order = (("coalesce(a.cluster_id, a.id)", earliest) if selection.dedup == "cluster" else
-                        ("coalesce(a.story_id, a.cluster_id, a.id)", f"length(coalesce(a.body_text, '')) desc, {earliest}"))
+                        (f"coalesce({story}a.cluster_id, a.id)", f"length(coalesce(a.body_text, '')) desc, {earliest}"))
         ranked = (f"select {columns}, row_number() over (partition by {group} order by {order}) as _rank "
                   f"from {ARTICLES} a {clause}")
         return f"select * from ({ranked}) a where _rank = 1 order by a._published_at, a._id", params
@@ -84,14 +86,17 @@ def rows(conn: sqlite3.Connection, selection: Selection, fields: tuple[str, ...]
     """The selected articles in release order, each with its JSONL line (and its fields)."""
     # SQLite writes each JSONL line itself (json_object keeps the field order and UTF-8):
     # decoding and re-encoding every row in Python would halve the export rate.
-    as_json = ", ".join(f"'{f}', " + (f"json(a.[{f}])" if f in JSON_FIELDS else f"a.[{f}]") for f in fields)
+    # A field newer than the archive (one a reader opens without migrating it) is null in it.
+    have = {row[1] for row in conn.execute(f"pragma table_info({ARTICLES})")}
+    value = {f: (f"json(a.[{f}])" if f in JSON_FIELDS else f"a.[{f}]") if f in have else "null" for f in fields}
+    as_json = ", ".join(f"'{f}', {value[f]}" for f in fields)
     columns = (f"json_object({as_json}) as _line, a.media as _media, a.category as _category, "
                "a.published_at as _published_at, a.fetched_at as _fetched_at, a.id as _id")
     if with_fields:
-        columns += ", " + ", ".join(f"a.[{c}]" for c in fields)
-    sql, params = _sql(selection, columns)
+        columns += ", " + ", ".join(f"{value[c]} as [{c}]" for c in fields)
+    sql, params = _sql(selection, columns, have)
     total = conn.execute(f"select count(*) from ({sql})", params).fetchone()[0]
-    undeduplicated, undeduplicated_params = _sql(replace(selection, dedup="none"), columns)
+    undeduplicated, undeduplicated_params = _sql(replace(selection, dedup="none"), columns, have)
     selected = conn.execute(f"select count(*) from ({undeduplicated})", undeduplicated_params).fetchone()[0]
     cursor = conn.execute(sql, params)
     return Rows(total, selected, [d[0] for d in cursor.description], cursor)

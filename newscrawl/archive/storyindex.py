@@ -12,6 +12,13 @@
 `saved(record, stored)` indexes what the store wrote, in its savepoint. The features depend on
 processing/stories.SCHEME; an archive indexed under another scheme (or none) has its stories
 placed again, in publication order, when it is opened for writing.
+
+Story ids are stable names: a story is named after its first article. When that article
+leaves (a revision made it another event, or its time was inferred), the articles left are
+named after the earliest of them, and their rows' `seq` is raised (delta exports see it).
+The feature counts change by one for every feature of every article saved: the changes are
+kept in memory and written once per commit (`flush`), each article's only once its savepoint
+holds (`keep`; `drop` when it is rolled back).
 """
 
 from __future__ import annotations
@@ -20,8 +27,8 @@ import logging
 import math
 import sqlite3
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Mapping
-from datetime import timedelta
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlite_utils
@@ -38,23 +45,36 @@ from newscrawl.processing.stories import (
     same_event,
     weighed,
 )
+from newscrawl.processing.timeline import parse_time
 
 logger = logging.getLogger(__name__)
 STORY_KEYS, STORY_COUNTS, STORIES = "story_keys", "story_counts", "stories"
 META = "meta"
 HOT_KEY = 200  # a key more articles share within the window finds no event: it is skipped
 CANDIDATES = 12
+# The articles' order of placing (publication, else the site's time): a rebuild's, and time's.
+_ORDER = "coalesce(published_at, site_published_at)"
 FEATURE_CACHE = 2048  # candidates' features kept (bounded: nothing grows with the archive)
 COUNT_CACHE = 200_000  # feature counts kept (a few MB)
+_TOTAL = -1  # the articles counted, among the counts' changes (key numbers are ≥ 0)
 
 
 class StoryIndex:
-    def __init__(self, db: sqlite_utils.Database, articles: str) -> None:
+    def __init__(self, db: sqlite_utils.Database, articles: str, window: timedelta = WINDOW,
+                 next_seq: Callable[[], int] | None = None) -> None:
         self.db = db
         self.articles = articles
-        self.window = WINDOW  # how far apart one event's write-ups may be (NEWSCRAWL_STORY_WINDOW_HOURS)
+        self.window = window  # how far apart one event's write-ups may be (NEWSCRAWL_STORY_WINDOW_HOURS)
+        self._next_seq = next_seq or (lambda: 0)
         self._cache: OrderedDict[tuple, Features] = OrderedDict()
-        self._counts: OrderedDict[int, int] = OrderedDict()
+        self._counts: OrderedDict[int, int] = OrderedDict()  # as written in story_counts
+        self._pending: Counter[int] = Counter()  # changes of saved articles, written at the commit
+        self._staged: Counter[int] = Counter()  # the article in hand's, until its savepoint holds
+        self._left: OrderedDict[str, None] = OrderedDict()  # placed alone, their id another story's name
+        self._rebuilding: list[str | None] | None = None  # (time, id) of the article a rebuild places
+        # A rebuild's stories' first and last times (their rows are made at its end), of the
+        # stories an article placed next may join: those that reach into its window.
+        self._spans_placed: dict[str, tuple[datetime, datetime]] = {}
         self._ensure()
 
     @property
@@ -76,8 +96,12 @@ class StoryIndex:
             self.rebuild()
 
     def rebuild(self) -> None:
-        """Every article placed again, in publication order (inside the caller's transaction)."""
-        self._counts.clear()
+        """Every article placed again, in publication order, in one transaction (the caller's,
+        else its own): a rebuild cut short leaves the stories as they were, never half made."""
+        if not self.conn.in_transaction:
+            self.conn.execute("begin")  # the DDL too: sqlite3 would commit it at once
+        self.forget()
+        self.conn.execute(f"delete from {META} where name = 'story_scheme'")
         for name in (STORY_KEYS, STORY_COUNTS, STORIES):
             self.conn.execute(f"drop table if exists [{name}]")
         self.conn.execute(f"create table [{STORY_KEYS}] (key integer not null, day integer not null, "
@@ -86,18 +110,47 @@ class StoryIndex:
         self.conn.execute(f"create table [{STORIES}] (story_id text primary key, size integer, first_published_at "
                           "text, last_published_at text, representative text, title text)")
         self.conn.execute(f"create index if not exists idx_{self.articles}_story_id on {self.articles} (story_id)")
-        self.conn.execute(f"insert or replace into {META} (name, value) values ('story_total', '0')")
-        self.conn.execute(f"update {self.articles} set story_id = null")
-        cursor = self.conn.execute(f"select * from {self.articles} order by coalesce(published_at, site_published_at), id")
+        self._set_total(0)
+        # Placed in order; an article's story is written only when it changed (and its seq then).
+        # Until an article is placed, its cluster's rule must not see its story of before.
+        cursor = self.conn.execute(f"select * from {self.articles} order by {_ORDER} is null, {_ORDER}, id")
         names = [d[0] for d in cursor.description]
-        for row in iter(lambda: cursor.fetchmany(500), []):
-            for values in row:
-                record = dict(zip(names, values))
-                record["story_id"] = self.place(record)[0]
-                self.conn.execute(f"update {self.articles} set story_id = ? where id = ?", [record["story_id"], record["id"]])
-                self._add(record["id"], self._of(record))
-                self.refresh([record["story_id"]])
+        self._spans_placed = {}
+        try:
+            for rows in iter(lambda: cursor.fetchmany(500), []):
+                for values in rows:
+                    record = dict(zip(names, values))
+                    self._rebuilding = [record_time(record), record["id"]]
+                    story = self.place(record)[0]
+                    if story != record["story_id"]:
+                        self.conn.execute(f"update {self.articles} set story_id = ?, seq = ? where id = ?",
+                                          [story, self._next_seq(), record["id"]])
+                    features = self._of(record)
+                    self._add(record["id"], features)
+                    self.keep()
+                    self._span_placed(story, features)
+        finally:
+            self._rebuilding = None
+            self._spans_placed = {}
+            self._left.clear()
+        self.flush()
+        self._refresh_all()
         self.conn.execute(f"insert or replace into {META} (name, value) values ('story_scheme', ?)", [str(SCHEME)])
+
+    def _refresh_all(self) -> None:
+        """Every story's row from its articles, in one statement (the representative's rule: refresh)."""
+        self.conn.execute(f"delete from {STORIES}")
+        self.conn.execute(f"""insert into {STORIES} (story_id, size, first_published_at, last_published_at,
+            representative, title)
+            select story_id, size, first, last, id, title from (
+              select story_id, id, title, count(*) over story as size,
+                min(coalesce(published_at, site_published_at)) over story as first,
+                max(coalesce(published_at, site_published_at)) over story as last,
+                row_number() over (story order by length(coalesce(body_text, '')) desc, {_ORDER} is null,
+                                   {_ORDER}, id) as n
+              from {self.articles} where story_id is not null
+              window story as (partition by story_id))
+            where n = 1""")
 
     # --- placing an article --------------------------------------------------------------------
     def place(self, record: dict[str, Any]) -> tuple[str, str]:
@@ -105,43 +158,87 @@ class StoryIndex:
         article_id = record["id"]
         cluster = record.get("cluster_id")
         if cluster:  # (its first article or not: placing again must not depend on which one that is)
-            found = self.conn.execute(f"select story_id from {self.articles} where cluster_id = ? and id != ? "
-                                      "and story_id is not null limit 1", [cluster, article_id]).fetchone()
+            placed = ""
+            if self._rebuilding is not None:  # only the articles a rebuild has placed already
+                placed = f" and ({_ORDER} is null, coalesce({_ORDER}, ''), id) < (?, coalesce(?, ''), ?)"
+            found = self.conn.execute(
+                f"select story_id from {self.articles} where cluster_id = ? and id != ? and story_id is not null"
+                f"{placed} limit 1", [cluster, article_id, *self._rebuild_position()]).fetchone()
             if found is not None:
                 return found[0], "cluster"  # a story holds whole clusters
         own = self._of(record)
         if own.day is None:
-            return article_id, "alone"
+            return self._alone(article_id)
         counts = self.counts(own.numbers)
         ids = self.candidates(index_keys(own, counts), own.day, article_id)
         if not ids:
-            return article_id, "alone"
+            return self._alone(article_id)
         lead = 2 * LEAD_CHARS  # what features() reads of a body
         rows = self.conn.execute(
-            f"select id, title, substr(coalesce(body_text, source_body_text), 1, {lead}), "
-            f"coalesce(published_at, site_published_at), story_id from {self.articles} "
-            f"where id in ({','.join('?' * len(ids))})", ids).fetchall()
+            f"select id, title, substr(coalesce(nullif(body_text, ''), source_body_text), 1, {lead}), "
+            f"{_ORDER}, story_id from {self.articles} where id in ({','.join('?' * len(ids))})", ids).fetchall()
         # What cannot be the same event is set aside before any weight is read.
         others = [(r[0], r[4], f) for r in rows
                   if conflict(own, f := self._features(r[0], r[1], r[2], r[3]), self.window) is None]
         if not others:
-            return article_id, "alone"
+            return self._alone(article_id)
         counts |= self.counts({k: n for _, _, f in others for k, n in f.numbers.items() if k not in counts})
         total = self.total()
-        best, best_score = None, 0.0
         mine = weighed(own, counts, total)
+        scored = []
         for other_id, story, found_features in others:
             value = same_event(own, found_features, counts, total, window=self.window,
                                weights=(mine, weighed(found_features, counts, total)))
-            if value > best_score:
-                best, best_score = story or other_id, value
-        return (best, "event") if best is not None else (article_id, "alone")
+            if value > 0:
+                scored.append((value, story or other_id))
+        # A story spans one window: an article too far from its first or its last write-up
+        # starts its own, however alike it is to one of them (a daily wrap-up chains no days).
+        spans = self._spans({story for _, story in scored})
+        for _, story in sorted(scored, key=lambda s: (-s[0], s[1])):
+            first, last = spans.get(story, (None, None))
+            if all(t is None or abs(own.when - t) <= self.window for t in (first, last)):  # type: ignore[operator]
+                return story, "event"
+        return self._alone(article_id)
+
+    def _rebuild_position(self) -> list[Any]:
+        if self._rebuilding is None:
+            return []
+        when, article_id = self._rebuilding
+        return [when is None, when, article_id]
+
+    def _alone(self, article_id: str) -> tuple[str, str]:
+        """Its own story: named after it, unless articles it has left still carry its name."""
+        if self._rebuilding is None and self.conn.execute(
+                f"select 1 from {self.articles} where story_id = ? and id != ? limit 1",
+                [article_id, article_id]).fetchone() is not None:
+            self._left[article_id] = None  # saved() names the others' story after the earliest of them
+            while len(self._left) > FEATURE_CACHE:
+                self._left.popitem(last=False)
+        return article_id, "alone"
+
+    def _span_placed(self, story: str, f: Features) -> None:
+        if f.when is None:
+            return
+        first, last = self._spans_placed.get(story, (f.when, f.when))
+        self._spans_placed[story] = (min(first, f.when), max(last, f.when))
+        if len(self._spans_placed) > FEATURE_CACHE:  # placed in time order: the old ones are done
+            self._spans_placed = {s: t for s, t in self._spans_placed.items() if f.when - t[1] <= self.window}
+
+    def _spans(self, stories: set[str]) -> dict[str, tuple[Any, Any]]:
+        """Each story's first and last publication, as times."""
+        if self._rebuilding is not None:
+            return {s: self._spans_placed[s] for s in stories if s in self._spans_placed}
+        if not stories:
+            return {}
+        rows = self.conn.execute(f"select story_id, first_published_at, last_published_at from {STORIES} "
+                                 f"where story_id in ({','.join('?' * len(stories))})", list(stories)).fetchall()
+        return {story: (parse_time(first), parse_time(last)) for story, first, last in rows}
 
     def _of(self, record: dict[str, Any]) -> Features:
         """An article's features, through the cache: placing it and indexing it ask twice."""
-        return self._features(record["id"], record.get("title"),
-                              (record.get("body_text") or record.get("source_body_text") or "")[: 2 * LEAD_CHARS],
-                              record.get("published_at") or record.get("site_published_at"))
+        # As place() reads candidates: an empty text is none (nullif), a time of None is none.
+        text = record.get("body_text") or record.get("source_body_text") or ""
+        return self._features(record["id"], record.get("title"), text[: 2 * LEAD_CHARS], record_time(record))
 
     def _features(self, article_id: str, title: str | None, lead: str | None, published_at: str | None) -> Features:
         """A candidate's features: the same few recent articles are candidates again and again."""
@@ -156,13 +253,14 @@ class StoryIndex:
         return found
 
     def counts(self, keys: Mapping[str, int]) -> dict[str, int]:
-        """How many articles have each of these feature keys (key → its number). Most are common
-        bigrams asked again and again: the counts read are kept (a bounded number of them)."""
+        """How many articles have each of these feature keys (key → its number): as written,
+        and as changed since. Most are common bigrams asked again and again: the counts read
+        are kept (a bounded number of them)."""
         out: dict[str, int] = {}
         missing: dict[int, list[str]] = {}
         for key, number in keys.items():
             if (n := self._counts.get(number)) is not None:
-                out[key] = n
+                out[key] = n + self._pending[number] + self._staged[number] if self._pending or self._staged else n
             else:
                 missing.setdefault(number, []).append(key)
         numbers = list(missing)
@@ -172,81 +270,141 @@ class StoryIndex:
                 f"select key, n from {STORY_COUNTS} where key in ({','.join('?' * len(part))})", part).fetchall())
             for number in part:
                 n = self._counts[number] = found.get(number, 0)
-                out.update(dict.fromkeys(missing[number], n))
+                out.update(dict.fromkeys(missing[number], n + self._pending[number] + self._staged[number]))
         while len(self._counts) > COUNT_CACHE:
             self._counts.popitem(last=False)
         return out
 
+    def flush(self) -> None:
+        """Write the counts' changes (before each commit: the writer's, a rebuild's)."""
+        changes = [(n, d) for n, d in self._pending.items() if d]
+        self.conn.executemany(f"insert into {STORY_COUNTS} (key, n) values (?, max(0, ?)) "
+                              "on conflict(key) do update set n = max(0, n + excluded.n)", changes)
+        for number, delta in changes:
+            if number in self._counts:
+                self._counts[number] = max(0, self._counts[number] + delta)
+        total = self._pending.pop(_TOTAL, 0)
+        if total:
+            self._set_total(self._written_total() + total)
+        self._pending.clear()
+
+    def keep(self) -> None:
+        """The article in hand's savepoint held: its count changes are the group's."""
+        self._pending.update(self._staged)
+        self._staged.clear()
+
+    def drop(self) -> None:
+        """The article in hand's savepoint was rolled back: its count changes with it."""
+        self._staged.clear()
+
     def forget(self) -> None:
-        """Drop the counts kept (the transaction that changed them was rolled back)."""
+        """The group's transaction was rolled back: every change kept, and the counts read."""
         self._counts.clear()
+        self._pending.clear()
+        self._staged.clear()
 
     def total(self) -> int:
-        """How many articles the counts are of (read each time: a rollback takes it back too)."""
+        """How many articles the counts are of."""
+        return self._written_total() + self._pending[_TOTAL] + self._staged[_TOTAL]
+
+    def _written_total(self) -> int:
         found = self.conn.execute(f"select value from {META} where name = 'story_total'").fetchone()
         return int(found[0]) if found else 0
 
     def candidates(self, keys: list[str], day: int, other_than: str) -> list[str]:
-        """Articles within the window's days sharing an index key (hot keys skipped), most shared first."""
+        """Articles within the window's days sharing an index key, most shared first. A key more
+        than HOT_KEY articles share there is skipped, and read no further than that: a busy key
+        neither costs its length nor hides the rare keys beside it."""
         numbers = list(dict.fromkeys(key_number(k) for k in keys))
         if not numbers:
             return []
         span = math.ceil(self.window / timedelta(days=1))  # Beijing days either side the window reaches
-        rows = self.conn.execute(
-            f"select key, id from {STORY_KEYS} where key in ({','.join('?' * len(numbers))}) and day between ? and ? "
-            f"limit {len(numbers) * (HOT_KEY + 1)}", [*numbers, day - span, day + span]).fetchall()
+        one = (f"select * from (select key, id from {STORY_KEYS} where key = ? and day between ? and ? "
+               f"limit {HOT_KEY + 1})")
+        params = [p for n in numbers for p in (n, day - span, day + span)]
+        rows = self.conn.execute(" union all ".join([one] * len(numbers)), params).fetchall()
         per_key = Counter(key for key, _ in rows)
         shared = Counter(i for key, i in rows if per_key[key] <= HOT_KEY and i != other_than)
         return [i for i, _ in shared.most_common(CANDIDATES)]
 
     # --- what the store wrote ------------------------------------------------------------------
-    def saved(self, record: dict[str, Any], stored: dict[str, Any] | None) -> None:
-        """Index `record` as written (it was `stored` before, or new), and mend its stories' rows."""
-        stories = {record.get("story_id") or record["id"]}
+    def saved(self, record: dict[str, Any], stored: dict[str, Any] | None) -> set[str]:
+        """Index `record` as written (it was `stored` before, or new), and mend its stories' rows.
+        Returns the other articles whose story was renamed (their first article left it)."""
+        story = record.get("story_id") or record["id"]
+        stories: set[str] = {story}
+        renamed: list[str] = []
         if stored is not None:
             self._remove(stored["id"], self._of(stored))
-            stories.add(stored.get("story_id") or stored["id"])
+            old = stored.get("story_id") or stored["id"]
+            stories.add(old)
+            if old == record["id"] and (story != old or record["id"] in self._left):
+                renamed = self._rename(old, but=record["id"])
+                stories |= set(renamed[:1])
+        self._left.pop(record["id"], None)
         self._add(record["id"], self._of(record))
         self.refresh(stories)
+        return set(renamed)
+
+    def moved(self, record: dict[str, Any], stored: dict[str, Any]) -> set[str]:
+        """`record` was written with another time than `stored` (inferred at the run's end):
+        placed again, and indexed under its day. Returns the articles whose story changed."""
+        story = self.place(record)[0]
+        if story != stored.get("story_id"):
+            self.conn.execute(f"update {self.articles} set story_id = ? where id = ?", [story, record["id"]])
+        renamed = self.saved({**record, "story_id": story}, stored)
+        self.keep()
+        return renamed | {record["id"]}
+
+    def _rename(self, old: str, but: str) -> list[str]:
+        """The articles of story `old` but `but`, named after the earliest of them."""
+        members = [r[0] for r in self.conn.execute(
+            f"select id from {self.articles} where story_id = ? and id != ? order by {_ORDER} is null, {_ORDER}, id",
+            [old, but]).fetchall()]
+        for member in members:
+            self.conn.execute(f"update {self.articles} set story_id = ?, seq = ? where id = ?",
+                              [members[0], self._next_seq(), member])
+        return members
 
     def _add(self, article_id: str, f: Features) -> None:
         numbers = f.numbers
-        distinct = set(numbers.values())
-        self.conn.executemany(f"insert into {STORY_COUNTS} (key, n) values (?, 1) on conflict(key) do update set n = n + 1",
-                              [(n,) for n in distinct])
-        for number in distinct & self._counts.keys():
-            self._counts[number] += 1
+        self._staged.update(set(numbers.values()))
+        self._staged[_TOTAL] += 1
         if f.day is not None:
             counts = self.counts({k: n for k, n in numbers.items() if k.startswith("g:")})
             self.conn.executemany(f"insert or ignore into {STORY_KEYS} (key, day, id) values (?, ?, ?)",
                                   [(numbers[k], f.day, article_id) for k in index_keys(f, counts)])
-        self._set_total(self.total() + 1)
 
     def _remove(self, article_id: str, f: Features) -> None:
         numbers = set(f.numbers.values())
-        self.conn.executemany(f"update {STORY_COUNTS} set n = n - 1 where key = ? and n > 0", [(n,) for n in numbers])
-        for number in numbers & self._counts.keys():
-            self._counts[number] = max(0, self._counts[number] - 1)
+        self._staged.subtract(numbers)
+        self._staged[_TOTAL] -= 1
         if f.day is not None:
             self.conn.executemany(f"delete from {STORY_KEYS} where key = ? and day = ? and id = ?",
                                   [(n, f.day, article_id) for n in numbers])
-        self._set_total(max(0, self.total() - 1))
 
     def _set_total(self, value: int) -> None:
-        self.conn.execute(f"insert or replace into {META} (name, value) values ('story_total', ?)", [str(value)])
+        self.conn.execute(f"insert or replace into {META} (name, value) values ('story_total', ?)",
+                          [str(max(0, value))])
 
     def refresh(self, stories: Iterable[str | None]) -> None:
         """Each story's row again from its articles (a story has a few: O(its size))."""
         for story in {s for s in stories if s}:
             members = self.conn.execute(
-                f"select id, title, coalesce(published_at, site_published_at), length(coalesce(body_text, '')) "
+                f"select id, title, {_ORDER}, length(coalesce(body_text, '')) "
                 f"from {self.articles} where story_id = ?", [story]).fetchall()
             if not members:
                 self.conn.execute(f"delete from {STORIES} where story_id = ?", [story])
                 continue
             times = [m[2] for m in members if m[2]]
-            representative = min(members, key=lambda m: (-m[3], m[2] or "", m[0]))
+            # The fullest write-up: the longest text, then the earliest (undated last), then the smallest id.
+            representative = min(members, key=lambda m: (-m[3], m[2] is None, m[2] or "", m[0]))
             self.conn.execute(f"insert or replace into {STORIES} (story_id, size, first_published_at, last_published_at, "
                               "representative, title) values (?, ?, ?, ?, ?, ?)",
                               [story, len(members), min(times, default=None), max(times, default=None),
                                representative[0], representative[1]])
+
+
+def record_time(record: Mapping[str, Any]) -> str | None:
+    """An article's time for its story: published, else the site's (what _ORDER reads)."""
+    return record.get("published_at") or record.get("site_published_at")

@@ -12,6 +12,7 @@ import logging
 import re
 import sqlite3
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -36,6 +37,7 @@ from newscrawl.archive.schema import (
 )
 from newscrawl.archive.storyindex import STORIES, StoryIndex
 from newscrawl.items import CONTENT_FIELDS, JSON_FIELDS
+from newscrawl.processing.stories import WINDOW
 
 UpsertResult = Literal["new", "changed", "unchanged"]
 logger = logging.getLogger(__name__)
@@ -71,7 +73,8 @@ class Archive(ArchiveRecords, ArchiveReader):
     why, and `on_failure` callbacks are told once (the crawl stops then).
     """
 
-    def __init__(self, path: str | Path, commit_every: int = 1, cache_mib: int = 4) -> None:
+    def __init__(self, path: str | Path, commit_every: int = 1, cache_mib: int = 4,
+                 story_window: timedelta = WINDOW) -> None:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         db = sqlite_utils.Database(path)
@@ -96,12 +99,12 @@ class Archive(ArchiveRecords, ArchiveReader):
         self.path = path
         self.dedup_keys = self.db.table(DEDUP_KEYS)
         self.migrated_from = migrate(self.db)  # the schema version it had
+        self._seq: int | None = None
         self.near = NearIndex(self.db, ARTICLES)
-        self.stories = StoryIndex(self.db, ARTICLES)
+        self.stories = StoryIndex(self.db, ARTICLES, window=story_window, next_seq=self._next_seq)
         self.on_rollback.append(self.stories.forget)
         self.text_index = TextIndex(ARTICLES_FTS, ARTICLES_GRAMS)
         self._text_changes: list[tuple[int, Any, Any]] = []
-        self._seq: int | None = None
         names = ", ".join(f"[{c}]" for c in _COLUMNS)
         updates = ", ".join(f"[{c}] = excluded.[{c}]" for c in _COLUMNS if c != "id")
         self._upsert_sql = (f"insert into {ARTICLES} ({names}) values ({', '.join('?' * len(_COLUMNS))}) "
@@ -117,6 +120,7 @@ class Archive(ArchiveRecords, ArchiveReader):
         """Commit the articles saved so far (with what `before_commit` writes), then run the
         on_commit callbacks."""
         self.text_index.flush(self.db.conn)
+        self.stories.flush()
         for callback in self.before_commit:
             callback()
         if self.db.conn.in_transaction:
@@ -243,16 +247,21 @@ class Archive(ArchiveRecords, ArchiveReader):
             if stored is not None:
                 self.near.remove(stored["id"], self.near.keys_of(stored.get("body_text") or stored.get("title")))
             self.near.add(record["id"], keys)
-            self.stories.saved(record, stored)
+            renamed = self.stories.saved(record, stored)
         except BaseException:
-            if conn.in_transaction:  # else SQLite rolled the whole group back (a full disk)
+            whole_group = not conn.in_transaction  # SQLite rolled the whole group back (a full disk)
+            if not whole_group:
                 conn.execute("rollback to article")
                 conn.execute("release article")
             self._text_changes.clear()
             self._rows.pop(record["id"], None)
-            self.stories.forget()  # its counts went back with the savepoint
+            # Its story counts' changes go back with the savepoint (the group's, with the group).
+            self.stories.forget() if whole_group else self.stories.drop()
             raise
         conn.execute("release article")
+        self.stories.keep()
+        for other in renamed:  # their story was named after this article, which left it
+            self._rows.pop(other, None)
         for change in self._text_changes:
             self.text_index.changed(*change)
         self._text_changes.clear()

@@ -43,7 +43,7 @@ from twisted.internet.error import ReactorNotRunning
 
 from newscrawl.archive import ArchiveReader
 from newscrawl.commands.crawl import DID_NOT_RUN, QUALITY_FAILED, STORAGE_FAILED, archive_problem, unwritable
-from newscrawl.crawling import PROBLEM_STAT
+from newscrawl.crawling import PROBLEM_STAT, story_window
 from newscrawl.crawling.quality import summary_lines
 from newscrawl.crawling.report import RunReportExtension
 from newscrawl.crawling.share_retries import Backoff
@@ -110,7 +110,7 @@ class Command(ScrapyCommand):
             return
         self.lock.keep(min(RENEW_SECONDS, self.lock.ttl / 3))  # from now on, however long a step takes
         # Checked by the lock's holder only: checking opens (and may make) the archive.
-        if problem := archive_problem(db) or unwritable(s.get("NEWSCRAWL_JSONL")):
+        if problem := archive_problem(db, story_window(s)) or unwritable(s.get("NEWSCRAWL_JSONL")):
             print(f"archiver failed: {problem}", file=sys.stderr)
             self.exitcode = DID_NOT_RUN
             self.lock.release()

@@ -27,18 +27,20 @@ import os
 import sqlite3
 import sys
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from newscrawl.archive import Archive, ArchiveError, ArchiveReader, integrity_problems, storage_problem
-from newscrawl.crawling import PROBLEM_STAT
+from newscrawl.crawling import PROBLEM_STAT, story_window
 from newscrawl.crawling.incremental import refresh_ids
 from newscrawl.crawling.quality import summary_lines, where_lines
 from newscrawl.crawling.report import RunReportExtension
 from newscrawl.distributed import unreachable, worker_mode
 from newscrawl.export.jsonl import partition_path
+from newscrawl.processing.stories import WINDOW
 
 DID_NOT_RUN = 1
 QUALITY_FAILED = 3
@@ -66,7 +68,7 @@ class Command(ScrapyCrawlCommand):
                 print(f"crawl failed: {problem}", file=sys.stderr)
                 self.exitcode = DID_NOT_RUN
                 return
-        if db and (problem := archive_problem(db)):
+        if db and (problem := archive_problem(db, story_window(self.settings))):
             print(f"crawl failed: {problem}", file=sys.stderr)
             self.exitcode = DID_NOT_RUN
             return
@@ -118,7 +120,7 @@ class Command(ScrapyCrawlCommand):
             self.exitcode = QUALITY_FAILED
 
 
-def archive_problem(db: str) -> str | None:
+def archive_problem(db: str, window: timedelta = WINDOW) -> str | None:
     """Why the archive at `db` cannot be crawled into, in one line, or None: another program's
     SQLite file, a damaged one, a read-only or full one — refused before anything is crawled."""
     try:
@@ -126,7 +128,7 @@ def archive_problem(db: str) -> str | None:
         if problems:
             return (f"the archive at {db} failed its integrity check ({problems[0]}): restore it from a backup, "
                     f"or recover it with `sqlite3 {db} .recover`")
-        archive = Archive(db)
+        archive = Archive(db, story_window=window)
         try:
             archive.check_writable()
         finally:

@@ -18,6 +18,7 @@ from scrapy.exceptions import UsageError
 
 from newscrawl.archive import Archive, ArchiveError
 from newscrawl.archive.schema import VERSION
+from newscrawl.crawling import story_window
 
 
 class Command(ScrapyCommand):
@@ -44,7 +45,7 @@ class Command(ScrapyCommand):
             self.exitcode = 1
             return
         try:
-            archive = Archive(path)
+            archive = Archive(path, story_window=story_window(self.settings))
         except ArchiveError as exc:
             print(f"migrate failed: {exc}", file=sys.stderr)
             self.exitcode = 1

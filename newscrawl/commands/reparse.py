@@ -29,7 +29,7 @@ from scrapy.settings import SETTINGS_PRIORITIES
 
 from newscrawl import settings as defaults
 from newscrawl.archive import Archive, ArchiveError, ArchiveReader
-from newscrawl.pipelines.stories import story_window
+from newscrawl.crawling import story_window
 
 JSONL_NAME, REPORT_NAME = "articles.jsonl", "last-reparse.json"
 # No network, nothing to be polite to: replay as fast as the pipelines go.
@@ -80,7 +80,7 @@ class Command(BaseRunSpiderCommand):
         if not path.is_file():
             raise UsageError(f"no archive at {path}")
         try:
-            archive = Archive(path)
+            archive = Archive(path, story_window=story_window(self.settings))
         except ArchiveError as exc:
             print(f"reparse failed: {exc}", file=sys.stderr)
             self.exitcode = 1
@@ -101,9 +101,8 @@ class Command(BaseRunSpiderCommand):
         # Articles were placed in their stories as they came, against others still as
         # before: the stories are placed again over the texts as they are now.
         try:
-            archive = Archive(path)
+            archive = Archive(path, story_window=story_window(self.settings))
             try:
-                archive.stories.window = story_window(self.settings)
                 stories = archive.rebuild_stories()
             finally:
                 archive.close()

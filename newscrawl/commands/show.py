@@ -89,9 +89,10 @@ def article_lines(article: dict[str, Any], members: list[dict[str, Any]], versio
         lines += [f"文章来源: {article['source']}", ""]
     lines += [f"Post:     {article.get('url') or '-'}", f"Original: {article.get('share_url') or '-'}"]
     if members:
+        cluster = article.get("cluster_id")  # (none: no other article is a copy of this text)
         lines += ["", f"Its story ({len(members) + 1} articles about this event):"]
         lines += [f"  {m['id']}  {beijing(m['published_at']) or '-':16}  {media_name(m['media']) or '-'}  {m['title']}"
-                  + ("  (a copy of this text)" if m["cluster_id"] == article.get("cluster_id") else "") for m in members]
+                  + ("  (a copy of this text)" if cluster and m["cluster_id"] == cluster else "") for m in members]
     if versions:
         lines += ["", f"Earlier versions ({len(versions)}):"]
         lines += [f"  {v['revision']}. fetched {beijing(v['fetched_at'])}: {changed.summary()} since"

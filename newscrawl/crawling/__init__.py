@@ -13,7 +13,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from functools import partial
+from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -22,11 +24,17 @@ from scrapy.utils.defer import deferred_from_coro
 
 from newscrawl.archive import Archive, StorageError
 from newscrawl.distributed import worker_mode
+from newscrawl.processing.stories import WINDOW
 
 _ATTRIBUTE = "_newscrawl_archive"
 STORAGE_FAILED = "storage_failed"
 PROBLEM_STAT = "newscrawl/storage/problem"
 logger = logging.getLogger(__name__)
+
+
+def story_window(settings: Any) -> timedelta:
+    """NEWSCRAWL_STORY_WINDOW_HOURS: how far apart one event's write-ups may be."""
+    return timedelta(hours=settings.getfloat("NEWSCRAWL_STORY_WINDOW_HOURS", WINDOW / timedelta(hours=1)))
 
 
 def archive_for(crawler: Crawler) -> Archive:
@@ -40,7 +48,8 @@ def archive_for(crawler: Crawler) -> Archive:
         if not path:
             raise NotConfigured("NEWSCRAWL_DB is empty")
         archive = Archive(path, commit_every=crawler.settings.getint("NEWSCRAWL_COMMIT_EVERY", 1),
-                          cache_mib=crawler.settings.getint("NEWSCRAWL_CACHE_MIB", 4))
+                          cache_mib=crawler.settings.getint("NEWSCRAWL_CACHE_MIB", 4),
+                          story_window=story_window(crawler.settings))
         archive.on_failure.append(partial(storage_failed, crawler))
         setattr(crawler, _ATTRIBUTE, archive)
         # Closed (and committed) when the engine stops: after every spider_closed handler,

@@ -8,7 +8,6 @@ newscrawl/story/cluster (its cluster's story), event (another write-up's), alone
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -16,12 +15,6 @@ from scrapy.crawler import Crawler
 from newscrawl.archive import Archive
 from newscrawl.crawling import archive_for
 from newscrawl.items import item_fields, update_item
-from newscrawl.processing.stories import WINDOW
-
-
-def story_window(settings: Any) -> timedelta:
-    """NEWSCRAWL_STORY_WINDOW_HOURS: how far apart one event's write-ups may be."""
-    return timedelta(hours=settings.getfloat("NEWSCRAWL_STORY_WINDOW_HOURS", WINDOW / timedelta(hours=1)))
 
 _PLACED_BY = ("title", "body_text", "source_body_text", "published_at", "site_published_at", "cluster_id")
 
@@ -33,9 +26,7 @@ class StoryPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoryPipeline:
-        archive = archive_for(crawler)
-        archive.stories.window = story_window(crawler.settings)
-        return cls(archive, crawler.stats)
+        return cls(archive_for(crawler), crawler.stats)
 
     def process_item(self, item: Any) -> Any:
         record = item_fields(item)

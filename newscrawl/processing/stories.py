@@ -12,7 +12,9 @@ nothing says they are different (`same_event`). Precision matters more than reca
 
 - two dates named in the texts that differ (12月7日 and 12月8日) are two events;
 - two title subjects that differ (瑞银： and 瑞信：) are two events, and so are two alike titles
-  that begin with different names (恒大汽车短线下挫, 融创中国短线下挫: two movers);
+  that begin with different names (恒大汽车短线下挫, 融创中国短线下挫: two movers), that each name
+  a thing of their own in one template (维持腾讯控股买入评级 / 维持美团买入评级), or that label
+  their subject with different numbers (2年期 / 5年期国债: two auctions);
 - on different days, figures each has and the other lacks (the daily auction's results) make
   two events;
 - on one day, titles that differ only in their figures (北向资金净流入超30亿 / 超40亿 / 达80亿)
@@ -38,9 +40,15 @@ from newscrawl.processing.timeline import parse_time
 WINDOW = timedelta(hours=36)  # NEWSCRAWL_STORY_WINDOW_HOURS
 LEAD_CHARS = 160
 RARE_ENTITY, RARE_FIGURE = 50, 5  # archived articles with it, at most, for it to tell an event
+# Alike titles that each have a word of two letters or more the other lacks (3 bigrams in a row:
+# the word and its two joins) name two things: 2 new letters, not one (a rewording's 今日, 拟).
+OBJECT_GRAMS = 3
+# ... when they are one template: alike enough that what differs is a slot, not a rewording (two
+# write-ups of one event sharing its company's name have ~0.2, one broker's two ratings ~0.4).
+TEMPLATE_TITLES = 0.35
 ALIKE_TITLES = 0.2  # Jaccard of two titles' bigrams from which their first names must agree
 THRESHOLD = 0.3  # weighted Jaccard of the features (tuned on the real sample: bench/story_quality.py)
-SCHEME = 1  # bump when the features or their keys change: archives re-place their stories
+SCHEME = 2  # bump when the features or their keys change: archives re-place their stories
 INDEXED_GRAMS = 8  # the rarest title/lead bigrams an article is found by (beside entities and figures)
 _ENTITY_WEIGHT, _FIGURE_WEIGHT = 2.0, 1.5
 
@@ -48,8 +56,13 @@ _UNIT = r"(?:万亿|亿|万|千)?(?:美元|港元|欧元|日元|元|股|吨|辆|
 # A figure: a number with a unit, a decimal one, or one of 3+ digits (not a day of the month).
 _FIGURE = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?" + _UNIT)
 _TELLING = re.compile(r"\d{3,}|\d\.\d|\D$")
-# A figure with the words that qualify it: masked as a whole in a title's shape.
-_QUALIFIED = re.compile(r"(?:超过|超|达到|达|逾|近|约|突破|至)?\d+(?:,\d{3})*(?:\.\d+)?" + _UNIT)
+_AMOUNT = r"(?:(?:万亿|亿|万|千)(?:美元|港元|欧元|日元|元|股|吨|辆|户|家)?|美元|港元|欧元|日元|元|点|倍|个基点|%)"
+# A magnitude (an amount with its unit, or a decimal) with the words that qualify it: masked as
+# a whole in a title's shape. A bare number is no magnitude but a label (2年期, 6个月): kept.
+_QUALIFIED = re.compile(r"(?:超过|超|达到|达|逾|近|约|突破|至)?(?:\d+(?:,\d{3})*(?:\.\d+)?" + _AMOUNT
+                        + r"|\d+\.\d+)")
+# A number labelling what a title is about (2年期 国债, 6个月 存单, 3号 线): the number and what it counts.
+_LABEL = re.compile(r"(?<![\d.])(\d{1,3})([^\W\d_])")
 _CODE = re.compile(r"(?<![\d.])(?:\d{6}(?:\.(?:SZ|SH|BJ))?|\d{4,5}\.HK|[A-Z]{1,5}\.(?:N|O|US))(?![\d])")
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]+")
 _QUOTED = re.compile(r"[《“\"]([^》”\"]{2,20})[》”\"]")
@@ -73,6 +86,8 @@ class Features:
     title: str  # normalized
     lead_name: str  # the title's first name: its first run of letters, at most 4 of them
     title_grams: frozenset[str]
+    title_runs: tuple[str, ...]  # the title's runs of letters, in order
+    labels: frozenset[str]  # the title's bare numbers with what they count (2年, 6个): no magnitudes
     when: datetime | None  # published, in Beijing time
 
     @property
@@ -110,6 +125,7 @@ def features(title: str | None, body_text: str | None, published_at: str | None)
         entities.add(subject)
     grams = {run[i : i + 2] for run in _RUN.findall(_FIGURE.sub(" ", text)) for i in range(len(run) - 1)}
     title_runs = _RUN.findall(_FIGURE.sub(" ", title))
+    unmasked = _DATE.sub(" ", _QUALIFIED.sub(" ", title))
     return Features(
         grams=frozenset(grams),
         entities=frozenset(entities),
@@ -120,6 +136,8 @@ def features(title: str | None, body_text: str | None, published_at: str | None)
         title=title,
         lead_name=title_runs[0][:4] if title_runs else "",
         title_grams=frozenset(run[i : i + 2] for run in title_runs for i in range(len(run) - 1)),
+        title_runs=tuple(title_runs),
+        labels=frozenset(n + what for n, what in _LABEL.findall(unmasked)),
         when=_beijing(published_at),
     )
 
@@ -175,14 +193,35 @@ def conflict(a: Features, b: Features, window: timedelta = WINDOW) -> str | None
         return "subject"
     if a.day != b.day and a.figures - b.figures and b.figures - a.figures:
         return "figures"
-    if _alike(a.title_grams, b.title_grams) and a.lead_name not in b.title and b.lead_name not in a.title:
-        return "names"
+    if _alike(a.title_grams, b.title_grams):
+        if a.lead_name not in b.title and b.lead_name not in a.title:
+            return "names"
+        if a.labels - b.labels and b.labels - a.labels:  # 2年期 and 5年期: two auctions
+            return "labels"
+        if (_jaccard(a.title_grams, b.title_grams) >= TEMPLATE_TITLES and _unshared(a.title_runs, b.title_grams)
+                >= OBJECT_GRAMS and _unshared(b.title_runs, a.title_grams) >= OBJECT_GRAMS):
+            return "objects"  # 维持腾讯控股买入评级, 维持美团买入评级: one template, two companies
     return None
+
+
+def _unshared(runs: tuple[str, ...], other: frozenset[str]) -> int:
+    """The most consecutive bigrams of `runs` that `other` lacks: a word of its own, in place."""
+    longest = 0
+    for run in runs:
+        streak = 0
+        for i in range(len(run) - 1):
+            streak = streak + 1 if run[i : i + 2] not in other else 0
+            longest = max(longest, streak)
+    return longest
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
 
 
 def _alike(a: frozenset[str], b: frozenset[str]) -> bool:
     """Whether two titles are alike in wording (a look-alike is told apart by its names)."""
-    return bool(a and b) and len(a & b) / len(a | b) >= ALIKE_TITLES
+    return _jaccard(a, b) >= ALIKE_TITLES
 
 
 def running_update(a: Features, b: Features) -> bool:
@@ -190,11 +229,18 @@ def running_update(a: Features, b: Features) -> bool:
     return a.day == b.day and a.shape == b.shape and "#" in a.shape and len(a.shape) >= 6
 
 
-def shared_evidence(a: Features, b: Features, counts: Mapping[str, int]) -> bool:
+def rare(count: int, total: int, at_most: int) -> bool:
+    """Whether a feature `count` of `total` archived articles have is rare: at most `at_most`
+    of them, and at most 5 % of them but for an event's few write-ups (a small archive's 50
+    articles are no rare few)."""
+    return count <= min(at_most, max(5, total // 20))
+
+
+def shared_evidence(a: Features, b: Features, counts: Mapping[str, int], total: int) -> bool:
     """A rare entity (a stock code, a name) and a rare figure both articles have: write-ups of
     one event in other words (a flash and the fuller story) still name its actor and its figure."""
-    entities = [e for e in a.entities & b.entities if counts.get(f"e:{e}", 0) <= RARE_ENTITY]
-    figures = [f for f in a.figures & b.figures if counts.get(f"f:{f}", 0) <= RARE_FIGURE]
+    entities = [e for e in a.entities & b.entities if rare(counts.get(f"e:{e}", 0), total, RARE_ENTITY)]
+    figures = [f for f in a.figures & b.figures if rare(counts.get(f"f:{f}", 0), total, RARE_FIGURE)]
     return bool(entities and figures)
 
 
@@ -209,4 +255,4 @@ def same_event(a: Features, b: Features, counts: Mapping[str, int], total: int,
     value = score(a, b, counts, total, weights)
     if value >= threshold:
         return value
-    return max(threshold, value) if shared_evidence(a, b, counts) else 0.0
+    return max(threshold, value) if shared_evidence(a, b, counts, total) else 0.0

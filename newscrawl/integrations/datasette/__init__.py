@@ -28,6 +28,7 @@ from datasette.filters import FilterArguments
 from markupsafe import Markup, escape
 
 from newscrawl.archive.queries import CANNED, on_day
+from newscrawl.archive.reader import archive_columns
 from newscrawl.archive.schema import (
     ARTICLES,
     ARTICLES_FTS,
@@ -55,6 +56,8 @@ _TITLES = {
 }
 QUERIES: dict[str, dict[str, Any]] = {name: {"title": _TITLES[name], "sql": sql, "hide_sql": True}
                                       for name, sql in CANNED.items()}
+# A query on a column an older archive lacks (served before `scrapy migrate`) is not offered on it.
+_NEEDS = {"story_members": "story_id"}
 # What the articles table shows unless every column is asked for.
 READER_COLUMNS = ("title", "media", "published_at")
 
@@ -96,8 +99,12 @@ TABLES: dict[str, dict[str, Any]] = {
 
 @hookimpl
 def get_metadata(datasette: Any, key: str, database: str | None, table: str | None) -> dict[str, Any]:
-    archives = {name: {"description": "A newscrawl archive", "tables": TABLES, "queries": QUERIES}
-                for name in datasette.databases if archive_database(datasette, name)}
+    archives = {}
+    for name, db in datasette.databases.items():
+        columns = archive_columns(str(db.path)) if db.path else None
+        if columns is not None:
+            queries = {q: query for q, query in QUERIES.items() if _NEEDS.get(q, "id") in columns}
+            archives[name] = {"description": "A newscrawl archive", "tables": TABLES, "queries": queries}
     if not archives:
         return {}
     return {"title": "newscrawl — 金融消息 archive", "databases": archives}
