@@ -3,6 +3,7 @@ was; another program's file, or no SQLite at all, is one line and exit 1, and st
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -199,3 +200,41 @@ def test_datasette_plugin_documents_archives_only(archive_path: Path, tmp_path: 
     copy = tmp_path / "copy.db"
     shutil.copy(archive_path, copy)
     assert is_archive(str(copy)) and not is_archive(str(other)) and not is_archive(str(tmp_path / "none.db"))
+
+
+def _before_stories(path: Path) -> None:
+    """As a newscrawl from before stories left it (schema 8): no story_id, no story tables."""
+    with closing(sqlite3.connect(path)) as conn:
+        for table in ("stories", "story_keys", "story_counts"):
+            conn.execute(f"drop table {table}")
+        conn.execute("drop index idx_articles_story_id")
+        conn.execute("alter table articles drop column story_id")
+        conn.execute("delete from meta where name like 'story_%'")
+        conn.commit()
+        conn.execute("pragma wal_checkpoint(truncate)")
+
+
+def test_an_archive_from_before_stories_is_read_without_migrating_it(archive_path: Path, tmp_path: Path) -> None:
+    from newscrawl.mirror.browser import serve_datasette
+
+    _before_stories(archive_path)
+    before = file_state(archive_path)
+    for dedup in ("none", "cluster", "story"):
+        release = tmp_path / f"release-{dedup}"
+        done = run_scrapy("export", "--db", str(archive_path), "--out", str(release), "--dedup", dedup,
+                          "--format", "jsonl,csv")
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+        lines = [json.loads(line) for f in sorted(release.glob("*.jsonl")) for line in f.open(encoding="utf-8")]
+        assert len(lines) == 40 and all(line["story_id"] is None for line in lines)  # its clusters are its stories
+    reader = ArchiveReader.open(archive_path)
+    some = next(reader.articles.rows)
+    reader.close()
+    assert run_scrapy("search", some["title"][:2], "--stories", "--db", str(archive_path)).returncode == 0
+    assert run_scrapy("show", some["id"], "--db", str(archive_path)).returncode == 0
+    with serve_datasette(archive_path) as base:
+        with urllib.request.urlopen(f"{base}/-/metadata.json", timeout=10) as response:
+            queries = json.loads(response.read())["databases"][archive_path.stem]["queries"]
+        assert "cluster_members" in queries and "story_members" not in queries  # it has no stories to ask for
+        with urllib.request.urlopen(f"{base}/{archive_path.stem}/articles/{some['id']}", timeout=10) as response:
+            assert response.status == 200
+    assert file_state(archive_path) == before

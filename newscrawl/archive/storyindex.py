@@ -129,6 +129,9 @@ class StoryIndex:
                     self._add(record["id"], features)
                     self.keep()
                     self._span_placed(story, features)
+        except BaseException:
+            self.forget()  # its counts go back with the caller's transaction
+            raise
         finally:
             self._rebuilding = None
             self._spans_placed = {}
@@ -277,13 +280,13 @@ class StoryIndex:
 
     def flush(self) -> None:
         """Write the counts' changes (before each commit: the writer's, a rebuild's)."""
+        total = self._pending.pop(_TOTAL, 0)
         changes = [(n, d) for n, d in self._pending.items() if d]
-        self.conn.executemany(f"insert into {STORY_COUNTS} (key, n) values (?, max(0, ?)) "
+        self.conn.executemany(f"insert into {STORY_COUNTS} (key, n) values (?, ?) "
                               "on conflict(key) do update set n = max(0, n + excluded.n)", changes)
         for number, delta in changes:
             if number in self._counts:
                 self._counts[number] = max(0, self._counts[number] + delta)
-        total = self._pending.pop(_TOTAL, 0)
         if total:
             self._set_total(self._written_total() + total)
         self._pending.clear()
