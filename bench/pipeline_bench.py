@@ -1,6 +1,6 @@
 """Benchmark: clean + dedup + stories + store throughput offline, and how it scales with the archive.
 
-    python bench/pipeline_bench.py [--small 10000] [--large 100000] [--batch 5000]
+    python bench/pipeline_bench.py [--small 10000] [--large 100000] [--batch 5000] [--per-day 2000]
 
 Feeds generated articles (as a crawl's items, parsing already done) through the real
 pipelines into a fresh archive: fills it to `--small`, times the next `--batch`, goes on to
@@ -8,7 +8,8 @@ pipelines into a fresh archive: fills it to `--small`, times the next `--batch`,
 and the clusters of more than one article among the distinct generated articles (none is
 correct but for the planted copies); then the bare storage path (Archive.save: rows, both
 full-text indexes, the archive's keys; no cleaning or dedup) on the same texts at `--small`, and
-the pipeline's ratio to it. Figures, not assertions.
+the pipeline's ratio to it. The articles are `--per-day` a day, as an archive grows (the story
+windows hold a few days' worth). Figures, not assertions.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -28,7 +30,7 @@ from scrapy.exceptions import DropItem  # noqa: E402
 
 from newscrawl import settings  # noqa: E402
 from newscrawl.archive import Archive  # noqa: E402
-from newscrawl.items import Article, item_fields  # noqa: E402
+from newscrawl.items import Article, item_fields, update_item  # noqa: E402
 from newscrawl.mirror.generator import GeneratedSite  # noqa: E402
 from newscrawl.pipelines.clean import CleanArticlePipeline  # noqa: E402
 from newscrawl.pipelines.dedup import DedupArticlePipeline  # noqa: E402
@@ -62,6 +64,18 @@ def items(site: GeneratedSite) -> list[Article]:
     return out
 
 
+def spread(all_items: list[Article], per_day: int) -> None:
+    """Publication times `per_day` articles a day, in order, as an archive grows. The generated
+    site packs any number of articles into its three days, so every story window would hold
+    them all; at 0 they are left so."""
+    if not per_day:
+        return
+    start = datetime(2021, 1, 1, tzinfo=timezone(timedelta(hours=8)))
+    for n, item in enumerate(all_items):
+        when = (start + timedelta(days=n / per_day)).isoformat()
+        update_item(item, {"published_at": when, "site_published_at": when})
+
+
 def run(pipelines: list, batch: list[Article], archive: Archive) -> float:
     """Seconds to put `batch` through the pipelines and commit it."""
     started = time.perf_counter()
@@ -90,12 +104,15 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--large", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=5_000)
+    parser.add_argument("--per-day", type=int, default=2_000,
+                        help="articles a day (0: the generated site's three days for them all)")
     parser.add_argument("--cache-mib", type=int, default=settings.NEWSCRAWL_CACHE_MIB,
                         help="the archive's page cache (NEWSCRAWL_CACHE_MIB), to compare one with another")
     args = parser.parse_args()
 
     print(f"generating {args.large + 2 * args.batch} articles …", flush=True)
     all_items = items(GeneratedSite(args.large + 2 * args.batch, seed=11))
+    spread(all_items, args.per_day)
     # The bench holds every generated item in memory, which a crawl never does: keep the
     # garbage collector from walking them again and again (its cost would grow with --large).
     gc.collect()

@@ -29,16 +29,14 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.pipeline_bench import Stats, items, run  # noqa: E402
+from bench.pipeline_bench import Stats, items, run, spread  # noqa: E402
 from newscrawl import settings  # noqa: E402
 from newscrawl.archive import Archive  # noqa: E402
-from newscrawl.items import update_item  # noqa: E402
 from newscrawl.mirror.generator import GeneratedSite  # noqa: E402
 from newscrawl.mirror.proxy import MirrorProxy  # noqa: E402
 from newscrawl.mirror.runner import crawl_through_mirror  # noqa: E402
@@ -108,12 +106,7 @@ class Timed:
 def cost(small: int, large: int, batch: int) -> None:
     print(f"\ngenerating {large + 2 * batch:,} articles, {PER_DAY:,} a day …", flush=True)
     all_items = items(GeneratedSite(large + 2 * batch, seed=11))
-    # The generated site packs any number of articles into its three days; an archive grows
-    # by days: the articles a story is looked for among (its window) are a few days' worth.
-    start = datetime(2021, 1, 1, tzinfo=timezone(timedelta(hours=8)))
-    for n, item in enumerate(all_items):
-        when = (start + timedelta(days=n / PER_DAY)).isoformat()
-        update_item(item, {"published_at": when, "site_published_at": when})
+    spread(all_items, PER_DAY)  # an archive grows by days: a story's window holds a few days' worth
     gc.collect()
     gc.freeze()  # the bench holds every item; a crawl does not
     with tempfile.TemporaryDirectory() as work:
@@ -122,11 +115,12 @@ def cost(small: int, large: int, batch: int) -> None:
         pipelines = [CleanArticlePipeline(), DedupArticlePipeline(archive, counts), story,
                      StoreArticlePipeline(archive, counts)]
         placing, indexing = Timed(story, "process_item"), Timed(archive.stories, "saved")
+        flushing = Timed(archive.stories, "flush")  # the counts' changes, written at each commit
         figures = []
         for start, end in ((0, small), (small, small + batch), (small + batch, large), (large, large + batch)):
-            placing.seconds = indexing.seconds = 0.0
+            placing.seconds = indexing.seconds = flushing.seconds = 0.0
             run(pipelines, all_items[start:end], archive)
-            figures.append((end - start, placing.seconds, indexing.seconds))
+            figures.append((end - start, placing.seconds, indexing.seconds + flushing.seconds))
         (_, _, _), (n1, p1, i1), _, (n2, p2, i2) = figures
         for at, n, placed, indexed in ((small, n1, p1, i1), (large, n2, p2, i2)):
             print(f"next {n:,} at {at:>7,} archived: {(placed + indexed) / n * 1e6:6.0f} µs/article "
