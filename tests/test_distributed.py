@@ -102,8 +102,13 @@ def test_three_workers_and_an_archiver_give_the_ordinary_crawl_s_archive(
     run.log_has_no_traceback()
     twice = set(site.dedup_cases["second_category"])
     assert comparable_articles(run.archive / "newscrawl.db", twice) == comparable_articles(ordinary, twice)
-    posts = _post_requests(proxy)
-    assert posts.keys() == _post_requests(ordinary_proxy).keys()
+    posts, ordinary_posts = _post_requests(proxy), _post_requests(ordinary_proxy)
+    # An article listed under two categories: the ordinary crawl asks for its second page only
+    # if the first is not archived yet (the incremental middleware), which depends on timing;
+    # workers have no archive and ask for both.
+    second = {p for p in posts.keys() | ordinary_posts.keys() if any(i in p for i in twice)}
+    assert posts.keys() - second == ordinary_posts.keys() - second
+    assert all(any(i in p for p in posts) and any(i in p for p in ordinary_posts) for i in twice)
     assert set(posts.values()) == {1}, [p for p, n in posts.items() if n > 1][:5]
     # The work was shared: each worker fetched pages.
     reports = [json.loads(p.read_text()) for p in sorted((tmp_path / "distributed" / "run1").glob("worker*/last-run.json"))]
