@@ -50,7 +50,7 @@ from newscrawl.processing.timeline import parse_time
 logger = logging.getLogger(__name__)
 STORY_KEYS, STORY_COUNTS, STORIES = "story_keys", "story_counts", "stories"
 META = "meta"
-HOT_KEY = 200  # a key more articles share within the window finds no event: it is skipped
+HOT_KEY = 100  # a key more articles share within the window's days finds no event: it is skipped
 CANDIDATES = 12
 # The articles' order of placing (publication, else the site's time): a rebuild's, and time's.
 _ORDER = "coalesce(published_at, site_published_at)"
@@ -261,9 +261,10 @@ class StoryIndex:
         are kept (a bounded number of them)."""
         out: dict[str, int] = {}
         missing: dict[int, list[str]] = {}
+        cached, pending, staged = self._counts.get, self._pending.get, self._staged.get  # (no Counter.__missing__)
         for key, number in keys.items():
-            if (n := self._counts.get(number)) is not None:
-                out[key] = n + self._pending[number] + self._staged[number] if self._pending or self._staged else n
+            if (n := cached(number)) is not None:
+                out[key] = n + pending(number, 0) + staged(number, 0)
             else:
                 missing.setdefault(number, []).append(key)
         numbers = list(missing)
@@ -273,7 +274,7 @@ class StoryIndex:
                 f"select key, n from {STORY_COUNTS} where key in ({','.join('?' * len(part))})", part).fetchall())
             for number in part:
                 n = self._counts[number] = found.get(number, 0)
-                out.update(dict.fromkeys(missing[number], n + self._pending[number] + self._staged[number]))
+                out.update(dict.fromkeys(missing[number], n + pending(number, 0) + staged(number, 0)))
         while len(self._counts) > COUNT_CACHE:
             self._counts.popitem(last=False)
         return out
@@ -325,10 +326,13 @@ class StoryIndex:
         one = (f"select * from (select key, id from {STORY_KEYS} where key = ? and day between ? and ? "
                f"limit {HOT_KEY + 1})")
         params = [p for n in numbers for p in (n, day - span, day + span)]
-        rows = self.conn.execute(" union all ".join([one] * len(numbers)), params).fetchall()
-        per_key = Counter(key for key, _ in rows)
-        shared = Counter(i for key, i in rows if per_key[key] <= HOT_KEY and i != other_than)
-        return [i for i, _ in shared.most_common(CANDIDATES)]
+        # Counted by SQLite: the hits of the keys not busy, by article, most shared first.
+        rows = self.conn.execute(
+            f"with hits as materialized ({' union all '.join([one] * len(numbers))}) "
+            f"select id from hits where id != ? and key in (select key from hits group by key "
+            f"having count(*) <= {HOT_KEY}) group by id order by count(*) desc, id limit {CANDIDATES}",
+            [*params, other_than]).fetchall()
+        return [r[0] for r in rows]
 
     # --- what the store wrote ------------------------------------------------------------------
     def saved(self, record: dict[str, Any], stored: dict[str, Any] | None) -> set[str]:

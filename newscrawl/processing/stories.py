@@ -168,8 +168,16 @@ def index_keys(f: Features, counts: Mapping[str, int]) -> list[str]:
 
 
 def weighed(f: Features, counts: Mapping[str, int], total: int) -> dict[str, float]:
-    """Each feature's weight: its base weight times its rarity."""
-    return {k: w * idf(counts.get(k, 0), total) for k, w in f.weights.items()}
+    """Each feature's weight: its base weight times its rarity (features share few counts:
+    each count's rarity is worked out once)."""
+    rarity: dict[int, float] = {}
+    out = {}
+    for key, weight in f.weights.items():
+        count = counts.get(key, 0)
+        if (r := rarity.get(count)) is None:
+            r = rarity[count] = idf(count, total)
+        out[key] = weight * r
+    return out
 
 
 def score(a: Features, b: Features, counts: Mapping[str, int], total: int,
