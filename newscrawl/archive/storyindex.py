@@ -41,7 +41,6 @@ from newscrawl.processing.stories import (
     conflict,
     features,
     index_keys,
-    key_number,
     same_event,
     weighed,
 )
@@ -54,7 +53,7 @@ HOT_KEY = 100  # a key more articles share within the window's days finds no eve
 CANDIDATES = 12
 # The articles' order of placing (publication, else the site's time): a rebuild's, and time's.
 _ORDER = "coalesce(published_at, site_published_at)"
-FEATURE_CACHE = 2048  # candidates' features kept (bounded: nothing grows with the archive)
+FEATURE_CACHE = 8192  # candidates' features kept (~4 KiB each: a few days of the site; bounded)
 COUNT_CACHE = 200_000  # feature counts kept (a few MB)
 _TOTAL = -1  # the articles counted, among the counts' changes (key numbers are ≥ 0)
 
@@ -66,7 +65,7 @@ class StoryIndex:
         self.articles = articles
         self.window = window  # how far apart one event's write-ups may be (NEWSCRAWL_STORY_WINDOW_HOURS)
         self._next_seq = next_seq or (lambda: 0)
-        self._cache: OrderedDict[tuple, Features] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, int], Features] = OrderedDict()
         self._counts: OrderedDict[int, int] = OrderedDict()  # as written in story_counts
         self._pending: Counter[int] = Counter()  # changes of saved articles, written at the commit
         self._staged: Counter[int] = Counter()  # the article in hand's, until its savepoint holds
@@ -172,7 +171,7 @@ class StoryIndex:
         own = self._of(record)
         if own.day is None:
             return self._alone(article_id)
-        counts = self.counts(own.numbers)
+        counts = self.counts(own.keys())
         ids = self.candidates(index_keys(own, counts), own.day, article_id)
         if not ids:
             return self._alone(article_id)
@@ -185,7 +184,7 @@ class StoryIndex:
                   if conflict(own, f := self._features(r[0], r[1], r[2], r[3]), self.window) is None]
         if not others:
             return self._alone(article_id)
-        counts |= self.counts({k: n for _, _, f in others for k, n in f.numbers.items() if k not in counts})
+        counts |= self.counts({n for _, _, f in others for n in f.keys() if n not in counts})
         total = self.total()
         mine = weighed(own, counts, total)
         scored = []
@@ -245,7 +244,7 @@ class StoryIndex:
 
     def _features(self, article_id: str, title: str | None, lead: str | None, published_at: str | None) -> Features:
         """A candidate's features: the same few recent articles are candidates again and again."""
-        key = (article_id, title, lead, published_at)
+        key = (article_id, hash((title, lead, published_at)))  # (the texts themselves would weigh more than it)
         found = self._cache.get(key)
         if found is None:
             found = self._cache[key] = features(title, lead, published_at)
@@ -255,26 +254,25 @@ class StoryIndex:
             self._cache.move_to_end(key)
         return found
 
-    def counts(self, keys: Mapping[str, int]) -> dict[str, int]:
-        """How many articles have each of these feature keys (key → its number): as written,
-        and as changed since. Most are common bigrams asked again and again: the counts read
-        are kept (a bounded number of them)."""
-        out: dict[str, int] = {}
-        missing: dict[int, list[str]] = {}
+    def counts(self, numbers: Iterable[int]) -> dict[int, int]:
+        """How many articles have each of these feature keys (by number): as written, and as
+        changed since. Most are common bigrams asked again and again: the counts read are kept
+        (a bounded number of them)."""
+        out: dict[int, int] = {}
+        missing: list[int] = []
         cached, pending, staged = self._counts.get, self._pending.get, self._staged.get  # (no Counter.__missing__)
-        for key, number in keys.items():
+        for number in numbers:
             if (n := cached(number)) is not None:
-                out[key] = n + pending(number, 0) + staged(number, 0)
+                out[number] = n + pending(number, 0) + staged(number, 0)
             else:
-                missing.setdefault(number, []).append(key)
-        numbers = list(missing)
-        for start in range(0, len(numbers), 500):
-            part = numbers[start : start + 500]
+                missing.append(number)
+        for start in range(0, len(missing), 500):
+            part = missing[start : start + 500]
             found = dict(self.conn.execute(
                 f"select key, n from {STORY_COUNTS} where key in ({','.join('?' * len(part))})", part).fetchall())
             for number in part:
                 n = self._counts[number] = found.get(number, 0)
-                out.update(dict.fromkeys(missing[number], n + pending(number, 0) + staged(number, 0)))
+                out[number] = n + pending(number, 0) + staged(number, 0)
         while len(self._counts) > COUNT_CACHE:
             self._counts.popitem(last=False)
         return out
@@ -315,11 +313,11 @@ class StoryIndex:
         found = self.conn.execute(f"select value from {META} where name = 'story_total'").fetchone()
         return int(found[0]) if found else 0
 
-    def candidates(self, keys: list[str], day: int, other_than: str) -> list[str]:
+    def candidates(self, keys: list[int], day: int, other_than: str) -> list[str]:
         """Articles within the window's days sharing an index key, most shared first. A key more
         than HOT_KEY articles share there is skipped, and read no further than that: a busy key
         neither costs its length nor hides the rare keys beside it."""
-        numbers = list(dict.fromkeys(key_number(k) for k in keys))
+        numbers = list(dict.fromkeys(keys))
         if not numbers:
             return []
         span = math.ceil(self.window / timedelta(days=1))  # Beijing days either side the window reaches
@@ -374,16 +372,15 @@ class StoryIndex:
         return members
 
     def _add(self, article_id: str, f: Features) -> None:
-        numbers = f.numbers
-        self._staged.update(set(numbers.values()))
+        self._staged.update(f.keys())
         self._staged[_TOTAL] += 1
         if f.day is not None:
-            counts = self.counts({k: n for k, n in numbers.items() if k.startswith("g:")})
+            counts = self.counts(f.grams)
             self.conn.executemany(f"insert or ignore into {STORY_KEYS} (key, day, id) values (?, ?, ?)",
-                                  [(numbers[k], f.day, article_id) for k in index_keys(f, counts)])
+                                  [(n, f.day, article_id) for n in index_keys(f, counts)])
 
     def _remove(self, article_id: str, f: Features) -> None:
-        numbers = set(f.numbers.values())
+        numbers = f.keys()
         self._staged.subtract(numbers)
         self._staged[_TOTAL] -= 1
         if f.day is not None:

@@ -26,12 +26,12 @@ nothing says they are different (`same_event`). Precision matters more than reca
 from __future__ import annotations
 
 import math
+from array import array
 import re
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cached_property
 
 from newscrawl.processing.merge import BEIJING
 from newscrawl.processing.similarity import normalize
@@ -75,11 +75,14 @@ _NOT_SUBJECTS = frozenset({"午间公告", "晚间公告", "早间公告", "公�
 
 @dataclass(frozen=True)
 class Features:
-    """What an article is made of, for telling whether two write-ups are one event."""
+    """What an article is made of, for telling whether two write-ups are one event. Its
+    bigrams, entities and figures are held as the numbers of their keys (key_number: what the
+    story index counts and finds them by), the bigrams (some 70) as a packed array: compact
+    (~4 KiB an article), so a window's candidates fit the story index's cache."""
 
-    grams: frozenset[str]  # letter bigrams of the title and the lead
-    entities: frozenset[str]  # stock codes, Latin names, quoted names, the title's subject
-    figures: frozenset[str]  # numbers with their units
+    grams: array[int]  # letter bigrams of the title and the lead (distinct, unsigned 32-bit)
+    entities: frozenset[int]  # stock codes, Latin names, quoted names, the title's subject
+    figures: frozenset[int]  # numbers with their units
     subject: str | None  # the title's subject (before its first "：")
     dates: frozenset[tuple[int, int]]  # the (month, day)s the texts name
     shape: str  # the title with its figures (and their qualifiers) masked
@@ -95,21 +98,9 @@ class Features:
         """The Beijing day (days since 1970-01-01), the story index's time bucket."""
         return None if self.when is None else self.when.toordinal() - 719163
 
-    @cached_property
-    def weights(self) -> dict[str, float]:
-        """Every feature, as the key it is counted and found under, with its base weight."""
-        out = {f"g:{g}": 1.0 for g in self.grams}
-        out |= {f"e:{e}": _ENTITY_WEIGHT for e in self.entities}
-        out |= {f"f:{f}": _FIGURE_WEIGHT for f in self.figures}
-        return out
-
-    def keys(self) -> dict[str, float]:
-        return self.weights
-
-    @cached_property
-    def numbers(self) -> dict[str, int]:
-        """Each feature key's number in the archive's story index."""
-        return {k: key_number(k) for k in self.weights}
+    def keys(self) -> frozenset[int]:
+        """Every feature's key number: what the story index counts."""
+        return self.entities.union(self.grams, self.figures)
 
 
 def features(title: str | None, body_text: str | None, published_at: str | None) -> Features:
@@ -126,10 +117,11 @@ def features(title: str | None, body_text: str | None, published_at: str | None)
     grams = {run[i : i + 2] for run in _RUN.findall(_FIGURE.sub(" ", text)) for i in range(len(run) - 1)}
     title_runs = _RUN.findall(_FIGURE.sub(" ", title))
     unmasked = _DATE.sub(" ", _QUALIFIED.sub(" ", title))
+    figures = {f for f in _FIGURE.findall(text) if not _is_year(f) and _TELLING.search(f)}
     return Features(
-        grams=frozenset(grams),
-        entities=frozenset(entities),
-        figures=frozenset(f for f in _FIGURE.findall(text) if not _is_year(f) and _TELLING.search(f)),
+        grams=array("I", set(_numbers(_GRAM, grams))),
+        entities=frozenset(_numbers(_ENTITY, entities)),
+        figures=frozenset(_numbers(_FIGURE_KEY, figures)),
         subject=subject,
         dates=frozenset((int(m), int(d)) for m, d in _DATE.findall(text) if 1 <= int(m) <= 12 and 1 <= int(d) <= 31),
         shape=_QUALIFIED.sub("#", title),
@@ -152,8 +144,18 @@ def _beijing(value: str | None) -> datetime | None:
 
 
 def key_number(key: str) -> int:
-    """A feature key as the 31-bit number the archive's story index stores."""
+    """A feature key ("g:" bigram, "e:" entity, "f:" figure) as the 31-bit number the archive's
+    story index stores."""
     return zlib.crc32(key.encode("utf-8")) >> 1
+
+
+# The crc32 of each kind's prefix: a key's number continues it (crc32 of "g:" + bigram, unbuilt).
+_GRAM, _ENTITY, _FIGURE_KEY = (zlib.crc32(prefix) for prefix in (b"g:", b"e:", b"f:"))
+
+
+def _numbers(prefix: int, values: Iterable[str]) -> Iterator[int]:
+    crc32 = zlib.crc32
+    return (crc32(v.encode("utf-8"), prefix) >> 1 for v in values)
 
 
 def idf(count: int, total: int) -> float:
@@ -161,27 +163,29 @@ def idf(count: int, total: int) -> float:
     return math.log(1.0 + (total + 1) / (count + 1))
 
 
-def index_keys(f: Features, counts: Mapping[str, int]) -> list[str]:
+def index_keys(f: Features, counts: Mapping[int, int]) -> list[int]:
     """The keys an article is found by: its entities and figures, and its rarest bigrams."""
-    grams = sorted((k for k in f.keys() if k.startswith("g:")), key=lambda k: (counts.get(k, 0), k))
-    return [k for k in f.keys() if not k.startswith("g:")] + grams[:INDEXED_GRAMS]
+    grams = sorted(f.grams, key=lambda n: (counts.get(n, 0), n))
+    return [*f.entities, *(f.figures - f.entities), *grams[:INDEXED_GRAMS]]
 
 
-def weighed(f: Features, counts: Mapping[str, int], total: int) -> dict[str, float]:
+def weighed(f: Features, counts: Mapping[int, int], total: int) -> dict[int, float]:
     """Each feature's weight: its base weight times its rarity (features share few counts:
     each count's rarity is worked out once)."""
     rarity: dict[int, float] = {}
     out = {}
-    for key, weight in f.weights.items():
-        count = counts.get(key, 0)
-        if (r := rarity.get(count)) is None:
-            r = rarity[count] = idf(count, total)
-        out[key] = weight * r
+    get = counts.get
+    for numbers, weight in ((f.grams, 1.0), (f.figures, _FIGURE_WEIGHT), (f.entities, _ENTITY_WEIGHT)):
+        for number in numbers:
+            count = get(number, 0)
+            if (r := rarity.get(count)) is None:
+                r = rarity[count] = idf(count, total)
+            out[number] = weight * r
     return out
 
 
-def score(a: Features, b: Features, counts: Mapping[str, int], total: int,
-          weights: tuple[Mapping[str, float], Mapping[str, float]] | None = None) -> float:
+def score(a: Features, b: Features, counts: Mapping[int, int], total: int,
+          weights: tuple[Mapping[int, float], Mapping[int, float]] | None = None) -> float:
     """The weighted Jaccard of two articles' features (each weighted by its rarity). A key
     weighs the same in both, so the union is the two sums less the shared part; `weights`
     (from weighed) saves weighing an article again for each other one."""
@@ -244,17 +248,17 @@ def rare(count: int, total: int, at_most: int) -> bool:
     return count <= min(at_most, max(5, total // 20))
 
 
-def shared_evidence(a: Features, b: Features, counts: Mapping[str, int], total: int) -> bool:
+def shared_evidence(a: Features, b: Features, counts: Mapping[int, int], total: int) -> bool:
     """A rare entity (a stock code, a name) and a rare figure both articles have: write-ups of
     one event in other words (a flash and the fuller story) still name its actor and its figure."""
-    entities = [e for e in a.entities & b.entities if rare(counts.get(f"e:{e}", 0), total, RARE_ENTITY)]
-    figures = [f for f in a.figures & b.figures if rare(counts.get(f"f:{f}", 0), total, RARE_FIGURE)]
+    entities = [e for e in a.entities & b.entities if rare(counts.get(e, 0), total, RARE_ENTITY)]
+    figures = [f for f in a.figures & b.figures if rare(counts.get(f, 0), total, RARE_FIGURE)]
     return bool(entities and figures)
 
 
-def same_event(a: Features, b: Features, counts: Mapping[str, int], total: int,
+def same_event(a: Features, b: Features, counts: Mapping[int, int], total: int,
                threshold: float = THRESHOLD, window: timedelta = WINDOW,
-               weights: tuple[Mapping[str, float], Mapping[str, float]] | None = None) -> float:
+               weights: tuple[Mapping[int, float], Mapping[int, float]] | None = None) -> float:
     """How surely two articles are one event: 0 when they are not, else a score ≥ threshold."""
     if conflict(a, b, window) is not None:
         return 0.0
