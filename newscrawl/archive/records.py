@@ -76,13 +76,32 @@ class ArchiveRecords:
     def set_inferred_times(self, updates: list[tuple[str, str, str]]) -> None:
         """(id, published_at, its provenance) for articles whose time was inferred."""
         before = {r["id"]: r for r in self.records([u[0] for u in updates])}
-        timeline.set_times(self.db.conn, updates)
+        conn = self.db.conn
+        if not conn.in_transaction:
+            conn.execute("begin")
+        timeline.set_times(conn, updates, self._next_seq)
         for article_id, _, _ in updates:
             self._rows.pop(article_id, None)
-        # Placed again in their stories, under their new days.
-        for record in self.records(list(before)):
-            for changed in self.stories.moved(record, before[record["id"]]):
-                self._rows.pop(changed, None)
+        # Placed again in their stories, under their new days, one by one as each is now: an
+        # earlier one's move may have renamed the story of a later one.
+        for article_id in before:
+            record = next(self.records([article_id]))
+            stored = {**before[article_id], "story_id": record.get("story_id")}
+            conn.execute("savepoint moved")
+            try:
+                changed = self.stories.moved(record, stored)
+            except BaseException:
+                if conn.in_transaction:  # else SQLite rolled the whole group back (a full disk)
+                    conn.execute("rollback to moved")
+                    conn.execute("release moved")
+                    self.stories.tally.drop()
+                else:
+                    self.stories.tally.forget()
+                raise
+            conn.execute("release moved")
+            self.stories.tally.keep()
+            for other in changed:
+                self._rows.pop(other, None)
 
     # --- the JSONL files written with the archive's commits ------------------------------------
     def jsonl_size(self, name: str) -> int | None:

@@ -10,15 +10,14 @@
 
 `place(record)` decides an article's story (the pipeline asks it, pipelines/stories.py);
 `saved(record, stored)` indexes what the store wrote, in its savepoint. The features depend on
-processing/stories.SCHEME; an archive indexed under another scheme (or none) has its stories
-placed again, in publication order, when it is opened for writing.
+processing/stories.SCHEME; an archive indexed under another scheme (or none), or with another
+window, has its stories placed again, in publication order, when it is opened for writing.
 
 Story ids are stable names: a story is named after its first article. When that article
 leaves (a revision made it another event, or its time was inferred), the articles left are
 named after the earliest of them, and their rows' `seq` is raised (delta exports see it).
-The feature counts change by one for every feature of every article saved: the changes are
-kept in memory and written once per commit (`flush`), each article's only once its savepoint
-holds (`keep`; `drop` when it is rolled back).
+The feature counts (`tally`, archive/storycounts.py) change by one for every feature of every
+article saved, and are written once per commit.
 """
 
 from __future__ import annotations
@@ -26,13 +25,14 @@ from __future__ import annotations
 import logging
 import math
 import sqlite3
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlite_utils
 
+from newscrawl.archive.storycounts import FeatureCounts
 from newscrawl.processing.stories import (
     LEAD_CHARS,
     SCHEME,
@@ -53,9 +53,7 @@ HOT_KEY = 100  # a key more articles share within the window's days finds no eve
 CANDIDATES = 12
 # The articles' order of placing (publication, else the site's time): a rebuild's, and time's.
 _ORDER = "coalesce(published_at, site_published_at)"
-FEATURE_CACHE = 8192  # candidates' features kept (~4 KiB each: a few days of the site; bounded)
-COUNT_CACHE = 200_000  # feature counts kept (a few MB)
-_TOTAL = -1  # the articles counted, among the counts' changes (key numbers are ≥ 0)
+FEATURE_CACHE = 8192  # candidates' features kept (5–7 KiB each, ~50 MB: a few days of the site)
 
 
 class StoryIndex:
@@ -66,15 +64,20 @@ class StoryIndex:
         self.window = window  # how far apart one event's write-ups may be (NEWSCRAWL_STORY_WINDOW_HOURS)
         self._next_seq = next_seq or (lambda: 0)
         self._cache: OrderedDict[tuple[str, int], Features] = OrderedDict()
-        self._counts: OrderedDict[int, int] = OrderedDict()  # as written in story_counts
-        self._pending: Counter[int] = Counter()  # changes of saved articles, written at the commit
-        self._staged: Counter[int] = Counter()  # the article in hand's, until its savepoint holds
+        self.tally = FeatureCounts(db, STORY_COUNTS, META)
         self._left: OrderedDict[str, None] = OrderedDict()  # placed alone, their id another story's name
         self._rebuilding: list[str | None] | None = None  # (time, id) of the article a rebuild places
         # A rebuild's stories' first and last times (their rows are made at its end), of the
         # stories an article placed next may join: those that reach into its window.
         self._spans_placed: dict[str, tuple[datetime, datetime]] = {}
         self._ensure()
+
+    @property
+    def _scheme(self) -> str:
+        """The features' scheme and, when not the default, the window: a change of either places
+        the stories again."""
+        hours = self.window / timedelta(hours=1)
+        return str(SCHEME) if self.window == WINDOW else f"{SCHEME}/{hours:g}h"
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -85,7 +88,7 @@ class StoryIndex:
         if not self.db[META].exists():
             self.db[META].create({"name": str, "value": str}, pk="name")
         found = self.conn.execute(f"select value from {META} where name = 'story_scheme'").fetchone()
-        if found is not None and found[0] == str(SCHEME) and self.db[STORIES].exists():
+        if found is not None and found[0] == self._scheme and self.db[STORIES].exists():
             return
         archived = self.conn.execute(f"select count(*) from {self.articles}").fetchone()[0]
         if archived:
@@ -99,7 +102,7 @@ class StoryIndex:
         else its own): a rebuild cut short leaves the stories as they were, never half made."""
         if not self.conn.in_transaction:
             self.conn.execute("begin")  # the DDL too: sqlite3 would commit it at once
-        self.forget()
+        self.tally.forget()
         self.conn.execute(f"delete from {META} where name = 'story_scheme'")
         for name in (STORY_KEYS, STORY_COUNTS, STORIES):
             self.conn.execute(f"drop table if exists [{name}]")
@@ -109,12 +112,13 @@ class StoryIndex:
         self.conn.execute(f"create table [{STORIES}] (story_id text primary key, size integer, first_published_at "
                           "text, last_published_at text, representative text, title text)")
         self.conn.execute(f"create index if not exists idx_{self.articles}_story_id on {self.articles} (story_id)")
-        self._set_total(0)
+        self.tally.set_total(0)
         # Placed in order; an article's story is written only when it changed (and its seq then).
         # Until an article is placed, its cluster's rule must not see its story of before.
         cursor = self.conn.execute(f"select * from {self.articles} order by {_ORDER} is null, {_ORDER}, id")
         names = [d[0] for d in cursor.description]
         self._spans_placed = {}
+        placed = 0
         try:
             for rows in iter(lambda: cursor.fetchmany(500), []):
                 for values in rows:
@@ -126,18 +130,21 @@ class StoryIndex:
                                           [story, self._next_seq(), record["id"]])
                     features = self._of(record)
                     self._add(record["id"], features)
-                    self.keep()
+                    self.tally.keep()
+                    placed += 1
+                    if placed % 5000 == 0:  # (the changes kept: as many as the keys of those placed)
+                        self.tally.flush()
                     self._span_placed(story, features)
         except BaseException:
-            self.forget()  # its counts go back with the caller's transaction
+            self.tally.forget()  # its counts go back with the caller's transaction
             raise
         finally:
             self._rebuilding = None
             self._spans_placed = {}
             self._left.clear()
-        self.flush()
+        self.tally.flush()
         self._refresh_all()
-        self.conn.execute(f"insert or replace into {META} (name, value) values ('story_scheme', ?)", [str(SCHEME)])
+        self.conn.execute(f"insert or replace into {META} (name, value) values ('story_scheme', ?)", [self._scheme])
 
     def _refresh_all(self) -> None:
         """Every story's row from its articles, in one statement (the representative's rule: refresh)."""
@@ -171,7 +178,7 @@ class StoryIndex:
         own = self._of(record)
         if own.day is None:
             return self._alone(article_id)
-        counts = self.counts(own.keys())
+        counts = self.tally.counts(own.keys())
         ids = self.candidates(index_keys(own, counts), own.day, article_id)
         if not ids:
             return self._alone(article_id)
@@ -184,8 +191,8 @@ class StoryIndex:
                   if conflict(own, f := self._features(r[0], r[1], r[2], r[3]), self.window) is None]
         if not others:
             return self._alone(article_id)
-        counts |= self.counts({n for _, _, f in others for n in f.keys() if n not in counts})
-        total = self.total()
+        counts |= self.tally.counts({n for _, _, f in others for n in f.keys() if n not in counts})
+        total = self.tally.total()
         mine = weighed(own, counts, total)
         scored = []
         for other_id, story, found_features in others:
@@ -254,65 +261,6 @@ class StoryIndex:
             self._cache.move_to_end(key)
         return found
 
-    def counts(self, numbers: Iterable[int]) -> dict[int, int]:
-        """How many articles have each of these feature keys (by number): as written, and as
-        changed since. Most are common bigrams asked again and again: the counts read are kept
-        (a bounded number of them)."""
-        out: dict[int, int] = {}
-        missing: list[int] = []
-        cached, pending, staged = self._counts.get, self._pending.get, self._staged.get  # (no Counter.__missing__)
-        for number in numbers:
-            if (n := cached(number)) is not None:
-                out[number] = n + pending(number, 0) + staged(number, 0)
-            else:
-                missing.append(number)
-        for start in range(0, len(missing), 500):
-            part = missing[start : start + 500]
-            found = dict(self.conn.execute(
-                f"select key, n from {STORY_COUNTS} where key in ({','.join('?' * len(part))})", part).fetchall())
-            for number in part:
-                n = self._counts[number] = found.get(number, 0)
-                out[number] = n + pending(number, 0) + staged(number, 0)
-        while len(self._counts) > COUNT_CACHE:
-            self._counts.popitem(last=False)
-        return out
-
-    def flush(self) -> None:
-        """Write the counts' changes (before each commit: the writer's, a rebuild's)."""
-        total = self._pending.pop(_TOTAL, 0)
-        changes = [(n, d) for n, d in self._pending.items() if d]
-        self.conn.executemany(f"insert into {STORY_COUNTS} (key, n) values (?, ?) "
-                              "on conflict(key) do update set n = max(0, n + excluded.n)", changes)
-        for number, delta in changes:
-            if number in self._counts:
-                self._counts[number] = max(0, self._counts[number] + delta)
-        if total:
-            self._set_total(self._written_total() + total)
-        self._pending.clear()
-
-    def keep(self) -> None:
-        """The article in hand's savepoint held: its count changes are the group's."""
-        self._pending.update(self._staged)
-        self._staged.clear()
-
-    def drop(self) -> None:
-        """The article in hand's savepoint was rolled back: its count changes with it."""
-        self._staged.clear()
-
-    def forget(self) -> None:
-        """The group's transaction was rolled back: every change kept, and the counts read."""
-        self._counts.clear()
-        self._pending.clear()
-        self._staged.clear()
-
-    def total(self) -> int:
-        """How many articles the counts are of."""
-        return self._written_total() + self._pending[_TOTAL] + self._staged[_TOTAL]
-
-    def _written_total(self) -> int:
-        found = self.conn.execute(f"select value from {META} where name = 'story_total'").fetchone()
-        return int(found[0]) if found else 0
-
     def candidates(self, keys: list[int], day: int, other_than: str) -> list[str]:
         """Articles within the window's days sharing an index key, most shared first. A key more
         than HOT_KEY articles share there is skipped, and read no further than that: a busy key
@@ -353,13 +301,13 @@ class StoryIndex:
 
     def moved(self, record: dict[str, Any], stored: dict[str, Any]) -> set[str]:
         """`record` was written with another time than `stored` (inferred at the run's end):
-        placed again, and indexed under its day. Returns the articles whose story changed."""
+        placed again, and indexed under its day, in the caller's savepoint (keep() once it
+        holds). Returns the articles whose story changed."""
         story = self.place(record)[0]
         if story != stored.get("story_id"):
-            self.conn.execute(f"update {self.articles} set story_id = ? where id = ?", [story, record["id"]])
-        renamed = self.saved({**record, "story_id": story}, stored)
-        self.keep()
-        return renamed | {record["id"]}
+            self.conn.execute(f"update {self.articles} set story_id = ?, seq = ? where id = ?",
+                              [story, self._next_seq(), record["id"]])
+        return self.saved({**record, "story_id": story}, stored) | {record["id"]}
 
     def _rename(self, old: str, but: str) -> list[str]:
         """The articles of story `old` but `but`, named after the earliest of them."""
@@ -372,24 +320,18 @@ class StoryIndex:
         return members
 
     def _add(self, article_id: str, f: Features) -> None:
-        self._staged.update(f.keys())
-        self._staged[_TOTAL] += 1
+        self.tally.stage(f.keys(), +1)
         if f.day is not None:
-            counts = self.counts(f.grams)
+            counts = self.tally.counts(f.grams)
             self.conn.executemany(f"insert or ignore into {STORY_KEYS} (key, day, id) values (?, ?, ?)",
                                   [(n, f.day, article_id) for n in index_keys(f, counts)])
 
     def _remove(self, article_id: str, f: Features) -> None:
         numbers = f.keys()
-        self._staged.subtract(numbers)
-        self._staged[_TOTAL] -= 1
+        self.tally.stage(numbers, -1)
         if f.day is not None:
             self.conn.executemany(f"delete from {STORY_KEYS} where key = ? and day = ? and id = ?",
                                   [(n, f.day, article_id) for n in numbers])
-
-    def _set_total(self, value: int) -> None:
-        self.conn.execute(f"insert or replace into {META} (name, value) values ('story_total', ?)",
-                          [str(max(0, value))])
 
     def refresh(self, stories: Iterable[str | None]) -> None:
         """Each story's row again from its articles (a story has a few: O(its size))."""

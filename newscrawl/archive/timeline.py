@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from newscrawl.archive.schema import ARTICLES, TIME_PENDING
 
@@ -48,16 +48,17 @@ def rows(conn: sqlite3.Connection, low: str, high: str) -> Iterator[Row]:
         "where id between ? and ? and length(id) = 18 order by id", [low, high])
 
 
-def set_times(conn: sqlite3.Connection, updates: list[tuple[str, str, str]]) -> None:
-    """(id, published_at, provenance of published_at) for each article whose time was inferred.
-    Provenance is rewritten as the writer writes JSON (not SQLite's compact json_set)."""
-    rows = []
-    for article_id, time, where in updates:
+def set_times(conn: sqlite3.Connection, updates: list[tuple[str, str, str]], next_seq: Callable[[], int]) -> None:
+    """(id, published_at, provenance of published_at) for each article whose time was inferred,
+    under a new `seq` (delta exports see the change). Provenance is rewritten as the writer
+    writes JSON (not SQLite's compact json_set)."""
+    for article_id, time, where in updates:  # (each written before the next seq is asked for)
         found = conn.execute(f"select provenance from {ARTICLES} where id = ?", [article_id]).fetchone()
         provenance = json.loads(found[0]) if found and found[0] else {}
         provenance = provenance if isinstance(provenance, dict) else {}
-        rows.append((time, json.dumps({**provenance, "published_at": where}, ensure_ascii=False), article_id))
-    conn.executemany(f"update {ARTICLES} set published_at = ?, provenance = ? where id = ?", rows)
+        conn.execute(f"update {ARTICLES} set published_at = ?, provenance = ?, seq = ? where id = ?",
+                     [time, json.dumps({**provenance, "published_at": where}, ensure_ascii=False), next_seq(),
+                      article_id])
 
 
 

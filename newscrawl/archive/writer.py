@@ -102,7 +102,7 @@ class Archive(ArchiveRecords, ArchiveReader):
         self._seq: int | None = None
         self.near = NearIndex(self.db, ARTICLES)
         self.stories = StoryIndex(self.db, ARTICLES, window=story_window, next_seq=self._next_seq)
-        self.on_rollback.append(self.stories.forget)
+        self.on_rollback.append(self.stories.tally.forget)
         self.text_index = TextIndex(ARTICLES_FTS, ARTICLES_GRAMS)
         self._text_changes: list[tuple[int, Any, Any]] = []
         names = ", ".join(f"[{c}]" for c in _COLUMNS)
@@ -120,7 +120,7 @@ class Archive(ArchiveRecords, ArchiveReader):
         """Commit the articles saved so far (with what `before_commit` writes), then run the
         on_commit callbacks."""
         self.text_index.flush(self.db.conn)
-        self.stories.flush()
+        self.stories.tally.flush()
         for callback in self.before_commit:
             callback()
         if self.db.conn.in_transaction:
@@ -256,10 +256,10 @@ class Archive(ArchiveRecords, ArchiveReader):
             self._text_changes.clear()
             self._rows.pop(record["id"], None)
             # Its story counts' changes go back with the savepoint (the group's, with the group).
-            self.stories.forget() if whole_group else self.stories.drop()
+            self.stories.tally.forget() if whole_group else self.stories.tally.drop()
             raise
         conn.execute("release article")
-        self.stories.keep()
+        self.stories.tally.keep()
         for other in renamed:  # their story was named after this article, which left it
             self._rows.pop(other, None)
         for change in self._text_changes:

@@ -26,9 +26,9 @@ nothing says they are different (`same_event`). Precision matters more than reca
 from __future__ import annotations
 
 import math
-from array import array
 import re
 import zlib
+from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -73,12 +73,13 @@ _RUN = re.compile(r"[^\W\d_]+")  # letters only: figures are features of their o
 _NOT_SUBJECTS = frozenset({"午间公告", "晚间公告", "早间公告", "公告", "快讯", "新能源日报", "免费研报精选", "研报"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # (its array: features are told apart by identity)
 class Features:
     """What an article is made of, for telling whether two write-ups are one event. Its
     bigrams, entities and figures are held as the numbers of their keys (key_number: what the
     story index counts and finds them by), the bigrams (some 70) as a packed array: compact
-    (~4 KiB an article), so a window's candidates fit the story index's cache."""
+    (5–7 KiB an article, mostly the title's bigrams), so a window's candidates fit the story
+    index's cache. (Numbers are 31-bit: two keys in a few million share one.)"""
 
     grams: array[int]  # letter bigrams of the title and the lead (distinct, unsigned 32-bit)
     entities: frozenset[int]  # stock codes, Latin names, quoted names, the title's subject
