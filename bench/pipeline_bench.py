@@ -8,8 +8,9 @@ pipelines into a fresh archive: fills it to `--small`, times the next `--batch`,
 and the clusters of more than one article among the distinct generated articles (none is
 correct but for the planted copies); then the bare storage path (Archive.save: rows, both
 full-text indexes, the archive's keys; no cleaning or dedup) on the same texts at `--small`, and
-the pipeline's ratio to it. The articles are `--per-day` a day, as an archive grows (the story
-windows hold a few days' worth). Figures, not assertions.
+the pipeline's ratio to it; and the pipeline without its story stage, with its ratio. The
+articles are `--per-day` a day, as an archive grows (the story windows hold a few days' worth).
+Figures, not assertions.
 """
 
 from __future__ import annotations
@@ -149,6 +150,18 @@ def main() -> None:
         bare_archive.close()
         print(f"bare storage, next {args.batch:,} at {args.small:>7,} archived: {args.batch / bare:8.0f} articles/s; "
               f"pipeline / bare storage: {bare / small:.2f}")
+        # The pipeline without its story stage (clean + dedup + store, as before stories): what
+        # placing each article in its story costs beside the rest.
+        plain_archive = Archive(Path(work) / "plain.db", commit_every=settings.NEWSCRAWL_COMMIT_EVERY,
+                                cache_mib=args.cache_mib)
+        plain_pipelines = [CleanArticlePipeline(), DedupArticlePipeline(plain_archive, stats),
+                           StoreArticlePipeline(plain_archive, stats)]
+        run(plain_pipelines, all_items[: args.small], plain_archive)
+        plain = run(plain_pipelines, all_items[args.small : args.small + args.batch], plain_archive)
+        plain_archive.close()
+        print(f"without the story stage, next {args.batch:,} at {args.small:>7,} archived: "
+              f"{args.batch / plain:8.0f} articles/s; its ratio to bare storage: {bare / plain:.2f}; "
+              f"placing in stories: {(small - plain) / args.batch * 1e6:.0f} µs/article")
 
 
 if __name__ == "__main__":

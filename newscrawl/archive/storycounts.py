@@ -23,7 +23,7 @@ TOTAL = -1  # the articles counted, among the changes (key numbers are ≥ 0)
 class FeatureCounts:
     def __init__(self, db: sqlite_utils.Database, table: str, meta: str) -> None:
         self.db, self.table, self.meta = db, table, meta
-        self._read: OrderedDict[int, int] = OrderedDict()  # as written in the table
+        self._read: OrderedDict[int, int] = OrderedDict()  # as written in the table, with the changes kept
         self._pending: Counter[int] = Counter()  # changes of saved articles, written at the commit
         self._staged: Counter[int] = Counter()  # the article in hand's, until its savepoint holds
 
@@ -33,18 +33,25 @@ class FeatureCounts:
         out: dict[int, int] = {}
         missing: list[int] = []
         cached, pending, staged = self._read.get, self._pending.get, self._staged.get  # (no Counter.__missing__)
-        for number in numbers:
-            if (n := cached(number)) is not None:
-                out[number] = n + pending(number, 0) + staged(number, 0)
-            else:
-                missing.append(number)
+        if self._staged:
+            for number in numbers:
+                if (n := cached(number)) is not None:
+                    out[number] = n + staged(number, 0)
+                else:
+                    missing.append(number)
+        else:  # (placing an article: nothing staged yet)
+            for number in numbers:
+                if (n := cached(number)) is not None:
+                    out[number] = n
+                else:
+                    missing.append(number)
         for start in range(0, len(missing), 500):
             part = missing[start : start + 500]
             found = dict(self.db.conn.execute(
                 f"select key, n from {self.table} where key in ({','.join('?' * len(part))})", part).fetchall())
             for number in part:
-                n = self._read[number] = found.get(number, 0)
-                out[number] = n + pending(number, 0) + staged(number, 0)
+                n = self._read[number] = found.get(number, 0) + pending(number, 0)
+                out[number] = n + staged(number, 0)
         while len(self._read) > COUNT_CACHE:
             self._read.popitem(last=False)
         return out
@@ -59,7 +66,16 @@ class FeatureCounts:
 
     def keep(self) -> None:
         """The article in hand's savepoint held: its count changes are the group's."""
-        self._pending.update(self._staged)
+        pending, read = self._pending, self._read
+        for number, delta in self._staged.items():
+            if not delta:  # (a revision's, or a moved article's, unchanged features)
+                continue
+            if changed := pending[number] + delta:
+                pending[number] = changed
+            else:
+                del pending[number]
+            if number in read:
+                read[number] += delta
         self._staged.clear()
 
     def drop(self) -> None:
@@ -78,9 +94,6 @@ class FeatureCounts:
         changes = [(n, d) for n, d in self._pending.items() if d]
         self.db.conn.executemany(f"insert into {self.table} (key, n) values (?, ?) "
                                  "on conflict(key) do update set n = max(0, n + excluded.n)", changes)
-        for number, delta in changes:
-            if number in self._read:
-                self._read[number] = max(0, self._read[number] + delta)
         if total:
             self.set_total(self._written_total() + total)
         self._pending.clear()

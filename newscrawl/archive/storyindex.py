@@ -53,7 +53,7 @@ HOT_KEY = 100  # a key more articles share within the window's days finds no eve
 CANDIDATES = 12
 # The articles' order of placing (publication, else the site's time): a rebuild's, and time's.
 _ORDER = "coalesce(published_at, site_published_at)"
-FEATURE_CACHE = 8192  # candidates' features kept (5–7 KiB each, ~50 MB: a few days of the site)
+FEATURE_CACHE = 4096  # candidates' features kept (4–6 KiB each, ~20 MB: a day or two of the site)
 
 
 class StoryIndex:

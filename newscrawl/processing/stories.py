@@ -32,6 +32,7 @@ from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from sys import intern
 
 from newscrawl.processing.merge import BEIJING
 from newscrawl.processing.similarity import normalize
@@ -128,7 +129,8 @@ def features(title: str | None, body_text: str | None, published_at: str | None)
         shape=_QUALIFIED.sub("#", title),
         title=title,
         lead_name=title_runs[0][:4] if title_runs else "",
-        title_grams=frozenset(run[i : i + 2] for run in title_runs for i in range(len(run) - 1)),
+        # (interned: the vocabulary of bigrams is shared by every cached article, not copied into each)
+        title_grams=frozenset(intern(run[i : i + 2]) for run in title_runs for i in range(len(run) - 1)),
         title_runs=tuple(title_runs),
         labels=frozenset(n + what for n, what in _LABEL.findall(unmasked)),
         when=_beijing(published_at),
