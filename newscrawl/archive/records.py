@@ -8,6 +8,7 @@ Every write is guarded (`guard.writes`): a full disk or a read-only file stops t
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -75,10 +76,14 @@ class ArchiveRecords:
     @writes
     def set_inferred_times(self, updates: list[tuple[str, str, str]]) -> None:
         """(id, published_at, its provenance) for articles whose time was inferred."""
-        before = {r["id"]: r for r in self.records([u[0] for u in updates])}
         conn = self.db.conn
         if not conn.in_transaction:
             conn.execute("begin")
+        for start in range(0, len(updates), 500):  # (a run's end may infer thousands: read as many rows)
+            self._set_inferred_times(conn, updates[start : start + 500])
+
+    def _set_inferred_times(self, conn: sqlite3.Connection, updates: list[tuple[str, str, str]]) -> None:
+        before = {r["id"]: r for r in self.records([u[0] for u in updates])}
         timeline.set_times(conn, updates, self._next_seq)
         for article_id, _, _ in updates:
             self._rows.pop(article_id, None)
