@@ -115,7 +115,7 @@ def cost(small: int, large: int, batch: int) -> None:
         pipelines = [CleanArticlePipeline(), DedupArticlePipeline(archive, counts), story,
                      StoreArticlePipeline(archive, counts)]
         placing, indexing = Timed(story, "process_item"), Timed(archive.stories, "saved")
-        flushing = Timed(archive.stories, "flush")  # the counts' changes, written at each commit
+        flushing = Timed(archive.stories.tally, "flush")  # the counts' changes, written at each commit
         figures = []
         for start, end in ((0, small), (small, small + batch), (small + batch, large), (large, large + batch)):
             placing.seconds = indexing.seconds = flushing.seconds = 0.0
