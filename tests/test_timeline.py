@@ -53,6 +53,26 @@ def test_a_jump_in_the_counter_ends_a_chain() -> None:
     assert [len(c) for c in chains(posts)] == [2, 1]
 
 
+def test_a_long_chain_is_cut_at_known_times_and_chooses_what_the_whole_chooses() -> None:
+    import random
+
+    rng = random.Random(5)
+    posts = []
+    for n in range(1, 400):
+        page = f"2021-12-08 {8 + n // 60:02d}:{n % 60:02d}:00"
+        shown = page if rng.random() < 0.5 else f"2021-12-08 {16 + n // 60:02d}:{n % 60:02d}:00"  # 8 hours late
+        posts.append(_post(n, page=shown, known=page if rng.random() < 0.15 else None))
+    whole = dict(zip((p.id for p in posts), choose(posts), strict=True))
+    parts = list(chains(posts, most=40))
+    assert len(parts) >= 5 and all(c[-1].known is not None and len(c) > 40 for c in parts[:-1])  # cut at known times
+    assert all(a[-1] == b[0] for a, b in zip(parts, parts[1:]))  # which end one part and begin the next
+    cut = {p.id: picked for c in parts for p, picked in zip(c, choose(c), strict=True) if p.known is None}
+    assert len(cut) == sum(p.known is None for p in posts) and cut == {i: whole[i] for i in cut}
+    # With no known time for long, a chain is cut where it is, at twice the length.
+    unknown = [_post(n, page="2021-12-08 12:00:00") for n in range(1, 200)]
+    assert [len(c) for c in chains(unknown, most=40)] == [80, 80, 39]
+
+
 def _published(db: Path) -> dict[str, tuple[str, str]]:
     reader = ArchiveReader.open(db)
     try:

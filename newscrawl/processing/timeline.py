@@ -25,6 +25,7 @@ BEIJING = timezone(timedelta(hours=8))
 SHIFT = timedelta(hours=8)
 # ~10 hours of articles: further apart, two posts say nothing of each other's time.
 MAX_GAP = 1_000_000
+MAX_CHAIN = 2_000  # posts a chain is cut at (chains)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,11 +60,21 @@ def timeline_id(article_id: str) -> bool:
     return len(article_id) == 18 and article_id.isdigit() and article_id[:2] in ("19", "20")
 
 
-def chains(posts: Iterable[Post]) -> Iterator[list[Post]]:
-    """Posts in id order, cut where the counter jumps by more than MAX_GAP."""
+def chains(posts: Iterable[Post], most: int = MAX_CHAIN) -> Iterator[list[Post]]:
+    """Posts in id order, cut where the counter jumps by more than MAX_GAP. A chain of `most`
+    posts is cut too (choose() holds a chain's options: memory stays flat on a big site): at
+    its next post with a known time, which ends one part and begins the next — a known time
+    is the only state there, so the parts choose what the whole would — or, with none in
+    another `most` posts, where it is."""
     chain: list[Post] = []
     for post in posts:
         if chain and abs(post.counter - chain[-1].counter) > MAX_GAP:
+            yield chain
+            chain = []
+        elif len(chain) >= most and post.known is not None:
+            yield [*chain, post]
+            chain = []
+        elif len(chain) >= 2 * most:
             yield chain
             chain = []
         chain.append(post)
