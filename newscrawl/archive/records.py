@@ -11,6 +11,7 @@ import hashlib
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -92,21 +93,32 @@ class ArchiveRecords:
         for article_id in before:
             record = next(self.records([article_id]))
             stored = {**before[article_id], "story_id": record.get("story_id")}
-            conn.execute("savepoint moved")
-            try:
+            with self._article_savepoint(article_id):
                 changed = self.stories.moved(record, stored)
-            except BaseException:
-                if conn.in_transaction:  # else SQLite rolled the whole group back (a full disk)
-                    conn.execute("rollback to moved")
-                    conn.execute("release moved")
-                    self.stories.tally.drop()
-                else:
-                    self.stories.tally.forget()
-                raise
-            conn.execute("release moved")
-            self.stories.tally.keep()
             for other in changed:
                 self._rows.pop(other, None)
+
+    @contextmanager
+    def _article_savepoint(self, article_id: str) -> Iterator[None]:
+        """One article's writes, in a savepoint of the group's transaction: undone alone when
+        they fail (with its story counts' changes and its cached row), the whole group's when
+        SQLite rolled the group back (a full disk)."""
+        conn = self.db.conn
+        if not conn.in_transaction:
+            conn.execute("begin")
+        conn.execute("savepoint article")
+        try:
+            yield
+        except BaseException:
+            whole_group = not conn.in_transaction
+            if not whole_group:
+                conn.execute("rollback to article")
+                conn.execute("release article")
+            self._rows.pop(article_id, None)
+            self.stories.tally.forget() if whole_group else self.stories.tally.drop()
+            raise
+        conn.execute("release article")
+        self.stories.tally.keep()
 
     # --- the JSONL files written with the archive's commits ------------------------------------
     def jsonl_size(self, name: str) -> int | None:

@@ -231,35 +231,24 @@ class Archive(ArchiveRecords, ArchiveReader):
         if self.pending >= self.commit_every:
             self.commit()
         conn = self.db.conn
-        if not conn.in_transaction:
-            conn.execute("begin")
-        conn.execute("savepoint article")
         try:
-            if stored is not None:
-                self._add_revision(stored)
-            conn.execute(self._upsert_sql, [row.get(c) for c in _COLUMNS])
-            self._index_text(record, stored)
-            if stored is None:
-                self._join_cluster(record)
-            elif (stored.get("cluster_id") or stored["id"]) != (record.get("cluster_id") or record["id"]):
-                self._leave_cluster(stored)
-                self._join_cluster(record)
-            if stored is not None:
-                self.near.remove(stored["id"], self.near.keys_of(stored.get("body_text") or stored.get("title")))
-            self.near.add(record["id"], keys)
-            renamed = self.stories.saved(record, stored)
+            with self._article_savepoint(record["id"]):
+                if stored is not None:
+                    self._add_revision(stored)
+                conn.execute(self._upsert_sql, [row.get(c) for c in _COLUMNS])
+                self._index_text(record, stored)
+                if stored is None:
+                    self._join_cluster(record)
+                elif (stored.get("cluster_id") or stored["id"]) != (record.get("cluster_id") or record["id"]):
+                    self._leave_cluster(stored)
+                    self._join_cluster(record)
+                if stored is not None:
+                    self.near.remove(stored["id"], self.near.keys_of(stored.get("body_text") or stored.get("title")))
+                self.near.add(record["id"], keys)
+                renamed = self.stories.saved(record, stored)
         except BaseException:
-            whole_group = not conn.in_transaction  # SQLite rolled the whole group back (a full disk)
-            if not whole_group:
-                conn.execute("rollback to article")
-                conn.execute("release article")
             self._text_changes.clear()
-            self._rows.pop(record["id"], None)
-            # Its story counts' changes go back with the savepoint (the group's, with the group).
-            self.stories.tally.forget() if whole_group else self.stories.tally.drop()
             raise
-        conn.execute("release article")
-        self.stories.tally.keep()
         for other in renamed:  # their story was named after this article, which left it
             self._rows.pop(other, None)
         for change in self._text_changes:
